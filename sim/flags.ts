@@ -1,0 +1,47 @@
+// Parsers for command-line flag values. Commander reports an InvalidArgumentError as
+// "error: option '--x <n>' argument 'abc' is invalid. <our text>" and exits 1, without a stack.
+import { InvalidArgumentError } from 'commander';
+
+export function intFlag(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value);
+    if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) {
+      throw new InvalidArgumentError(`expected a whole number, e.g. ${Math.max(min, 1)}.`);
+    }
+    if (n < min || n > max) {
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max === Number.MAX_SAFE_INTEGER ? 'any size' : max}.`);
+    }
+    return n;
+  };
+}
+
+export function floatFlag(min: number, max = Number.POSITIVE_INFINITY): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('expected a finite number.');
+    if (n < min || n > max) throw new InvalidArgumentError(`expected a number from ${min} to ${max}.`);
+    return n;
+  };
+}
+
+export function choiceFlag<T extends string>(choices: readonly T[]): (value: string) => T {
+  return (value: string) => {
+    if (!(choices as readonly string[]).includes(value)) {
+      throw new InvalidArgumentError(`expected one of: ${choices.join(', ')}.`);
+    }
+    return value as T;
+  };
+}
+
+/** A comma-separated list whose items must each be one of `choices` (when given). */
+export function listFlag<T extends string>(choices?: readonly T[]): (value: string) => T[] {
+  return (value: string) => {
+    const items = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+    if (items.length === 0) throw new InvalidArgumentError('expected a comma-separated list.');
+    if (choices) {
+      const bad = items.filter((s) => !(choices as readonly string[]).includes(s));
+      if (bad.length > 0) throw new InvalidArgumentError(`unknown: ${bad.join(', ')}; expected any of: ${choices.join(', ')}.`);
+    }
+    return items as T[];
+  };
+}
