@@ -1,0 +1,333 @@
+// The Gymnasium-like environment: reset(seed) -> observation, step(action) -> observation,
+// terminated, truncated, info. One agent step holds the pusher's horizontal velocity for 0.1 s
+// (12 physics steps of 1/120 s) while its height eases to the commanded one.
+import { burstObject, drainPusherForces } from './burst.ts';
+import { DepthCamera, defaultCameraSpec } from './depthCamera.ts';
+import { UserError } from './errors.ts';
+import { Rng, deriveSeed } from './rng.ts';
+import { CONTROL_DT, PHYSICS_DT, SUBSTEPS, Scene, WORKSPACE_HALF, initRapier } from './scene.ts';
+import type { BodySpec, BodyState } from './scene.ts';
+import { checkGoalShape } from './task.ts';
+import type { TaskDefinition } from './task.ts';
+import type { Action, BodyPose, EnvSpec, Observation, Outcome, SceneDescription, StepResult, Vec3 } from './types.ts';
+
+export interface EnvOptions {
+  task: TaskDefinition;
+  /** Depth image width and height in pixels (default 32). */
+  obsSize?: number;
+  /** Render depth images (default true). Off, observations carry an empty depth array. */
+  renderDepth?: boolean;
+}
+
+/** Everything needed to put the episode back where it was (used by the oracle planner). */
+export interface EnvSnapshot {
+  seed: number;
+  stepCount: number;
+  goal: Float32Array;
+  burst: boolean;
+  burstForce: number;
+  outcome: Outcome;
+  done: boolean;
+  pusher: Vec3;
+  bodies: { spec: BodySpec; state: BodyState }[];
+  removed: [string, BodyState][];
+}
+
+const ACTION_NAMES = ['vx', 'vz', 'height'];
+const RUNNING: Outcome = { kind: 'running', success: false, reason: '', distance: Number.NaN };
+
+function smoothstep(s: number): number {
+  return s * s * (3 - 2 * s);
+}
+
+export class Env {
+  readonly spec: EnvSpec;
+  readonly task: TaskDefinition;
+  private readonly camera: DepthCamera;
+  private readonly renderDepth: boolean;
+  private scene: Scene | null = null;
+  private seed = 0;
+  private steps = 0;
+  private goalVec: Float32Array = new Float32Array(0);
+  private current: Outcome = RUNNING;
+  private done = false;
+  private goalCache: { depth: Float32Array; state: Float32Array } | null = null;
+
+  static async create(opts: EnvOptions): Promise<Env> {
+    await initRapier();
+    return new Env(opts);
+  }
+
+  private constructor(opts: EnvOptions) {
+    const size = opts.obsSize ?? 32;
+    if (!Number.isInteger(size) || size < 4 || size > 512) {
+      throw new UserError(`observation size must be an integer from 4 to 512, got ${size}`, 'use e.g. --obs-size 32');
+    }
+    this.task = opts.task;
+    this.renderDepth = opts.renderDepth ?? true;
+    this.camera = new DepthCamera(defaultCameraSpec(size));
+    this.spec = {
+      taskId: this.task.id,
+      obsSize: { width: size, height: size },
+      camera: this.camera.spec,
+      actionBounds: this.task.actionBounds,
+      maxSteps: this.task.maxSteps,
+      controlDt: CONTROL_DT,
+      substeps: SUBSTEPS,
+      stateLabels: this.task.stateLabels,
+      proprioDim: 3,
+    };
+  }
+
+  get stepCount(): number {
+    return this.steps;
+  }
+
+  private live(): Scene {
+    if (!this.scene) throw new Error('Env: call reset(seed) before using the environment');
+    return this.scene;
+  }
+
+  /** A fresh world per episode: the same seed gives a bit-identical episode whatever came before. */
+  reset(seed: number): Observation {
+    if (!Number.isFinite(seed)) throw new UserError(`reset seed must be a finite number, got ${seed}`, 'pass an integer seed');
+    this.scene?.free();
+    const scene = new Scene();
+    this.scene = scene;
+    this.seed = seed;
+    const rng = new Rng(seed);
+    const startRng = rng.fork(1);
+    const goalRng = rng.fork(2);
+    this.task.build(scene);
+    this.task.randomize(scene, startRng);
+    this.goalVec = this.task.sampleGoal(scene, goalRng);
+    scene.setPusherPosition(this.task.pusherStart(scene, this.goalVec, startRng));
+    scene.syncColliders();
+    this.steps = 0;
+    this.done = false;
+    this.goalCache = null;
+    this.current = this.task.evaluate(scene, this.goalVec);
+    return this.observe();
+  }
+
+  /** Validates and clips an action; NaN/Inf is a user error naming the component. */
+  private clipAction(action: Action): { a: Vec3; clipped: boolean } {
+    if (action == null || typeof action.length !== 'number' || action.length !== 3) {
+      throw new UserError(`action must have 3 components (vx, vz, height), got ${action == null ? action : action.length}`, 'pass [vx, vz, height]');
+    }
+    const { low, high } = this.task.actionBounds;
+    const a: Vec3 = [0, 0, 0];
+    let clipped = false;
+    for (let i = 0; i < 3; i++) {
+      const v = Number(action[i]);
+      if (!Number.isFinite(v)) {
+        throw new UserError(
+          `action component ${ACTION_NAMES[i]} is ${action[i]} (step ${this.steps}, task '${this.task.id}')`,
+          `pass finite numbers; ${ACTION_NAMES[i]} must lie in [${low[i]}, ${high[i]}]`,
+        );
+      }
+      a[i] = v < low[i] ? low[i] : v > high[i] ? high[i] : v;
+      if (a[i] !== v) clipped = true;
+    }
+    return { a, clipped };
+  }
+
+  step(action: Action): StepResult {
+    const scene = this.live();
+    if (this.done) {
+      throw new UserError(`episode is over (${this.current.kind}: ${this.current.reason}); reset it before stepping`, 'call reset(seed) to start another episode');
+    }
+    const { a, clipped } = this.clipAction(action);
+    const [x0, y0, z0] = scene.pusherPosition();
+    const clamp = (v: number): number => (v < -WORKSPACE_HALF ? -WORKSPACE_HALF : v > WORKSPACE_HALF ? WORKSPACE_HALF : v);
+    let contact = false;
+    let maxForce = 0;
+    for (let k = 1; k <= SUBSTEPS; k++) {
+      const t = k * PHYSICS_DT;
+      scene.pusher.body.setNextKinematicTranslation({
+        x: clamp(x0 + a[0] * t),
+        y: y0 + (a[2] - y0) * smoothstep(k / SUBSTEPS),
+        z: clamp(z0 + a[1] * t),
+      });
+      scene.world.step(scene.events);
+      for (const [id, f] of drainPusherForces(scene)) {
+        contact = true;
+        if (f > maxForce) maxForce = f;
+        if (!scene.burst && f > this.task.burstThreshold) {
+          scene.burst = true;
+          scene.burstForce = f;
+          burstObject(scene, id, new Rng(deriveSeed(this.seed, this.steps)));
+        }
+      }
+    }
+    this.steps++;
+    let outcome = this.task.evaluate(scene, this.goalVec);
+    if (scene.burst) {
+      outcome = {
+        kind: 'burst',
+        success: false,
+        reason: `bottle burst: contact force ${scene.burstForce.toFixed(1)} N > threshold ${this.task.burstThreshold} N`,
+        distance: outcome.distance,
+      };
+    }
+    const terminated = outcome.kind !== 'running';
+    const truncated = !terminated && this.steps >= this.task.maxSteps;
+    if (truncated) outcome = { kind: 'timeout', success: false, reason: `no success within ${this.task.maxSteps} steps`, distance: outcome.distance };
+    this.current = outcome;
+    this.done = terminated || truncated;
+    return {
+      observation: this.observe(),
+      terminated,
+      truncated,
+      info: { outcome, step: this.steps, burst: scene.burst, contact, maxContactForce: maxForce, clipped },
+    };
+  }
+
+  observe(): Observation {
+    const scene = this.live();
+    return {
+      depth: this.renderDepth ? this.camera.render(scene) : new Float32Array(0),
+      proprio: Float32Array.from(scene.pusherPosition()),
+      state: this.task.state(scene),
+    };
+  }
+
+  goal(): Float32Array {
+    return Float32Array.from(this.goalVec);
+  }
+
+  setGoal(goal: Float32Array): void {
+    const scene = this.live();
+    if (goal == null || typeof goal.length !== 'number' || !Array.from(goal).every((v) => Number.isFinite(v))) {
+      throw new UserError(`goal for task '${this.task.id}' must be finite numbers, got ${goal == null ? goal : `[${Array.from(goal).join(', ')}]`}`, `pass ${this.task.goalLabels.join(', ')}`);
+    }
+    // A task's own check may accept other shapes (tip takes a bare heading); else the length must match.
+    this.goalVec = this.task.validateGoal ? this.task.validateGoal(Float32Array.from(goal), scene) : checkGoalShape(this.task, goal);
+    this.goalCache = null;
+    if (!this.done) this.current = this.task.evaluate(scene, this.goalVec);
+  }
+
+  /**
+   * The task's objects posed at the goal, rendered without the pusher (the goal is about the
+   * objects). Rendered in a separate scratch world, so the live scene is never touched. proprio
+   * is the live pusher position, so it adds nothing to a distance between observation and goal.
+   */
+  goalObservation(): Observation {
+    const scene = this.live();
+    if (!this.goalCache) {
+      const g = new Scene();
+      try {
+        this.task.build(g);
+        this.task.placeAtGoal(g, this.goalVec);
+        g.syncColliders();
+        this.goalCache = {
+          depth: this.renderDepth ? this.camera.render(g, { hidePusher: true }) : new Float32Array(0),
+          state: this.task.state(g),
+        };
+      } finally {
+        g.free();
+      }
+    }
+    return {
+      depth: Float32Array.from(this.goalCache.depth),
+      proprio: Float32Array.from(scene.pusherPosition()),
+      state: Float32Array.from(this.goalCache.state),
+    };
+  }
+
+  outcome(): Outcome {
+    return this.current;
+  }
+
+  /** True once the episode terminated or was truncated. */
+  get isDone(): boolean {
+    return this.done;
+  }
+
+  /**
+   * Captures the episode. Rapier keeps contact caches (warm-start impulses) that a pose-only
+   * restore cannot bring back, so snapshot() also re-seats the live scene in a fresh world built
+   * from the same poses and velocities; restore() builds the identical fresh world, so the steps
+   * after a restore replay the steps after the snapshot exactly. (A continuation after
+   * snapshot() can therefore differ at the ~1e-3 level from one where none was taken.)
+   * World.restoreSnapshot is not used: it leaks wasm memory on every call.
+   */
+  snapshot(): EnvSnapshot {
+    const scene = this.live();
+    const s: EnvSnapshot = {
+      seed: this.seed,
+      stepCount: this.steps,
+      goal: Float32Array.from(this.goalVec),
+      burst: scene.burst,
+      burstForce: scene.burstForce,
+      outcome: this.current,
+      done: this.done,
+      pusher: scene.pusherPosition(),
+      bodies: scene.bodies().map((b) => ({ spec: b.spec, state: scene.bodyState(b) })),
+      removed: [...scene.removed.entries()],
+    };
+    this.seat(s);
+    return s;
+  }
+
+  restore(s: EnvSnapshot): void {
+    this.live();
+    this.seat(s);
+    this.seed = s.seed;
+    this.steps = s.stepCount;
+    if (this.goalVec.length !== s.goal.length || this.goalVec.some((v, i) => v !== s.goal[i])) this.goalCache = null;
+    this.goalVec = Float32Array.from(s.goal);
+    this.current = s.outcome;
+    this.done = s.done;
+  }
+
+  /** Replace the live scene by a fresh world holding the snapshot's bodies and pusher. */
+  private seat(s: EnvSnapshot): void {
+    const fresh = new Scene();
+    for (const b of s.bodies) fresh.addBody(b.spec, b.state);
+    for (const [id, st] of s.removed) fresh.removed.set(id, st);
+    fresh.setPusherPosition(s.pusher);
+    fresh.syncColliders();
+    fresh.burst = s.burst;
+    fresh.burstForce = s.burstForce;
+    this.scene?.free();
+    this.scene = fresh;
+  }
+
+  poses(): BodyPose[] {
+    const scene = this.live();
+    const all = [scene.table, scene.pusher, ...scene.bodies()];
+    return all.map((b) => {
+      const t = b.body.translation();
+      const r = b.body.rotation();
+      return { id: b.spec.id, position: [t.x, t.y, t.z], rotation: [r.x, r.y, r.z, r.w] };
+    });
+  }
+
+  describe(): SceneDescription {
+    const scene = this.live();
+    const all = [scene.table, scene.pusher, ...scene.bodies()];
+    return {
+      taskId: this.task.id,
+      bodies: all.map((b) => ({ id: b.spec.id, role: b.spec.role, shape: b.spec.shape, color: b.spec.color })),
+      camera: this.camera.spec,
+      actionBounds: this.task.actionBounds,
+    };
+  }
+
+  /** The live scene, for tests and benchmarks that need the world itself. */
+  get physics(): Scene {
+    return this.live();
+  }
+
+  /** Depth camera (e.g. for the brute-force reference render in tests). */
+  get depthCamera(): DepthCamera {
+    return this.camera;
+  }
+
+  free(): void {
+    this.scene?.free();
+    this.scene = null;
+    this.camera.free();
+  }
+}

@@ -1,0 +1,103 @@
+// The task contract: one module default-exports a TaskDefinition and the environment does the
+// rest. A user's own task file is checked member by member so a mistake is reported by name.
+import { UserError } from './errors.ts';
+import type { Rng } from './rng.ts';
+import type { Scene } from './scene.ts';
+import type { ActionBounds, Outcome, Vec3 } from './types.ts';
+
+export interface TaskDefinition {
+  /** Short id, e.g. 'slide'; recorded in datasets and checkpoints. */
+  id: string;
+  description: string;
+  /** Bounds of a = (vx, vz, height); actions outside are clipped, NaN/Inf rejected. */
+  actionBounds: ActionBounds;
+  /** Episode length in agent steps (0.1 s each); the episode is truncated after this many. */
+  maxSteps: number;
+  /** Pusher contact force (N) on a task object above which the object bursts. Infinity = never. */
+  burstThreshold: number;
+  /** Names of the entries of state(scene). */
+  stateLabels: string[];
+  /** Names of the entries of the goal vector. */
+  goalLabels: string[];
+  /** Add the task's objects to a fresh scene (called once per reset, before randomize). */
+  build(scene: Scene): void;
+  /** Pose the objects at a random start. */
+  randomize(scene: Scene, rng: Rng): void;
+  /** A goal for the current start. */
+  sampleGoal(scene: Scene, rng: Rng): Float32Array;
+  /** Where the pusher starts (x, y, z), usually behind the object with respect to the goal. */
+  pusherStart(scene: Scene, goal: Float32Array, rng: Rng): Vec3;
+  /** Pose the objects as they would be at the goal, at rest (to render the goal observation). */
+  placeAtGoal(scene: Scene, goal: Float32Array): void;
+  /** Privileged state vector, laid out as stateLabels. Must work after a burst too. */
+  state(scene: Scene): Float32Array;
+  /** Success / failure / running with the task's distance to success. Burst and timeout are the
+   * environment's job; this judges only the objects' poses. */
+  evaluate(scene: Scene, goal: Float32Array): Outcome;
+  /** Check (and canonicalize) a goal given from outside, e.g. a viewer click; throw UserError.
+   * Without it the environment only checks the length and that the values are finite. */
+  validateGoal?(goal: Float32Array, scene: Scene): Float32Array;
+}
+
+const FUNCTIONS = ['build', 'randomize', 'sampleGoal', 'pusherStart', 'placeAtGoal', 'state', 'evaluate'] as const;
+
+function isVec3(v: unknown): v is Vec3 {
+  return Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number' && Number.isFinite(x));
+}
+
+function isStringList(v: unknown): v is string[] {
+  return Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string' && s.length > 0);
+}
+
+/** Returns the task if it is valid; otherwise throws one UserError naming every problem. */
+export function validateTask(obj: unknown, source: string): TaskDefinition {
+  if (typeof obj !== 'object' || obj === null) {
+    throw new UserError(
+      `task from ${source} is not an object (got ${obj === null ? 'null' : typeof obj})`,
+      'default-export an object with the TaskDefinition members (see README "Add a task")',
+    );
+  }
+  const t = obj as Record<string, unknown>;
+  const problems: string[] = [];
+  if (typeof t.id !== 'string' || !/^[A-Za-z0-9_-]+$/.test(t.id)) problems.push('id (non-empty string of letters, digits, - or _)');
+  if (typeof t.description !== 'string') problems.push('description (string)');
+  const b = t.actionBounds as { low?: unknown; high?: unknown } | undefined;
+  if (typeof b !== 'object' || b === null || !isVec3(b.low) || !isVec3(b.high)) {
+    problems.push('actionBounds ({ low: [vx, vz, height], high: [vx, vz, height] }, finite numbers)');
+  } else if (b.low.some((lo, i) => lo > (b.high as Vec3)[i])) {
+    problems.push('actionBounds (low must be <= high in every component)');
+  } else if (b.low[2] <= 0) {
+    problems.push('actionBounds (height low must be above the table, > 0)');
+  }
+  if (typeof t.maxSteps !== 'number' || !Number.isInteger(t.maxSteps) || t.maxSteps < 1) problems.push('maxSteps (integer >= 1)');
+  if (typeof t.burstThreshold !== 'number' || Number.isNaN(t.burstThreshold) || t.burstThreshold <= 0) {
+    problems.push('burstThreshold (number of newtons > 0; Infinity for never)');
+  }
+  if (!isStringList(t.stateLabels)) problems.push('stateLabels (non-empty string[])');
+  if (!isStringList(t.goalLabels)) problems.push('goalLabels (non-empty string[])');
+  for (const f of FUNCTIONS) if (typeof t[f] !== 'function') problems.push(`${f} (function)`);
+  if (t.validateGoal !== undefined && typeof t.validateGoal !== 'function') problems.push('validateGoal (optional function)');
+  if (problems.length > 0) {
+    throw new UserError(
+      `task from ${source} is missing or has invalid members: ${problems.join(', ')}`,
+      'default-export an object with every TaskDefinition member (see README "Add a task" or sim/tasks/slide.ts)',
+    );
+  }
+  return obj as TaskDefinition;
+}
+
+/** Default goal check: the right length and finite. */
+export function checkGoalShape(task: TaskDefinition, goal: ArrayLike<number>): Float32Array {
+  if (goal.length !== task.goalLabels.length) {
+    throw new UserError(
+      `goal for task '${task.id}' has ${goal.length} values, expected ${task.goalLabels.length} (${task.goalLabels.join(', ')})`,
+      'pass one number per goal label',
+    );
+  }
+  for (let i = 0; i < goal.length; i++) {
+    if (!Number.isFinite(goal[i])) {
+      throw new UserError(`goal for task '${task.id}': ${task.goalLabels[i]} is ${goal[i]}`, 'pass finite numbers');
+    }
+  }
+  return Float32Array.from(goal);
+}

@@ -1,0 +1,122 @@
+// Shared pieces of the bottle tasks: the bottle itself (size, mass, friction), its pose
+// arithmetic (tilt, heading of its top), the privileged state vector and start helpers.
+import type { Rng } from '../rng.ts';
+import type { BodySpec, BodyState, Scene } from '../scene.ts';
+import { TABLE_HALF, WORKSPACE_HALF } from '../scene.ts';
+import type { ActionBounds, Quat, Vec3 } from '../types.ts';
+
+export const BOTTLE_ID = 'bottle';
+export const BOTTLE_RADIUS = 0.035;
+export const BOTTLE_HALF_HEIGHT = 0.12;
+export const BOTTLE_MASS = 0.5;
+/** Bottle-table friction (both 0.5, averaged): the quasi-static tipping height r/mu is 7 cm. */
+export const BOTTLE_FRICTION = 0.5;
+
+export const DEG = Math.PI / 180;
+
+/** Action bounds shared by the bottle tasks: vx, vz in m/s, height of the pusher centre in m. */
+export const BOTTLE_ACTION_BOUNDS: ActionBounds = { low: [-0.25, -0.25, 0.015], high: [0.25, 0.25, 0.26] };
+
+export const BOTTLE_STATE_LABELS = [
+  'x', 'y', 'z', 'qx', 'qy', 'qz', 'qw', 'vx', 'vy', 'vz', 'wx', 'wy', 'wz', 'tilt', 'axis_x', 'axis_z', 'burst',
+];
+
+export const BOTTLE_SPEC: BodySpec = {
+  id: BOTTLE_ID,
+  role: 'object',
+  shape: { kind: 'cylinder', radius: BOTTLE_RADIUS, halfHeight: BOTTLE_HALF_HEIGHT },
+  color: '#3f8fd2',
+  mass: BOTTLE_MASS,
+  friction: BOTTLE_FRICTION,
+  reportForces: true,
+};
+
+export const UPRIGHT: Quat = [0, 0, 0, 1];
+
+export function addBottle(scene: Scene): void {
+  scene.addBody(BOTTLE_SPEC, { position: [0, BOTTLE_HALF_HEIGHT, 0], rotation: UPRIGHT });
+}
+
+/** The bottle's current state, or its last one if it burst (was removed). */
+export function bottleState(scene: Scene): BodyState {
+  const b = scene.get(BOTTLE_ID);
+  if (b) return scene.bodyState(b);
+  const last = scene.removed.get(BOTTLE_ID);
+  if (!last) throw new Error('bottle is neither in the scene nor recorded as removed');
+  return { ...last, linvel: [0, 0, 0], angvel: [0, 0, 0] };
+}
+
+/** The bottle's axis (bottom to top) in world coordinates. */
+export function bottleAxis(q: Quat): Vec3 {
+  const [x, y, z, w] = q;
+  return [2 * (x * y - w * z), 1 - 2 * (x * x + z * z), 2 * (y * z + w * x)];
+}
+
+/** Angle (rad) between the bottle's axis and the vertical. */
+export function tiltOf(q: Quat): number {
+  return Math.acos(Math.max(-1, Math.min(1, bottleAxis(q)[1])));
+}
+
+/** Direction (rad, atan2(z, x)) the top points to in the table plane. */
+export function headingOf(q: Quat): number {
+  const a = bottleAxis(q);
+  return Math.atan2(a[2], a[0]);
+}
+
+export function angleDiff(a: number, b: number): number {
+  let d = (a - b) % (2 * Math.PI);
+  if (d > Math.PI) d -= 2 * Math.PI;
+  if (d < -Math.PI) d += 2 * Math.PI;
+  return Math.abs(d);
+}
+
+/**
+ * Position, quaternion, linear and angular velocity, tilt (rad), the horizontal part of the
+ * bottle's axis (axis_x, axis_z: its heading scaled by sin(tilt); a bare heading angle would jump
+ * about while the bottle is upright) and the burst flag.
+ */
+export function bottleStateVector(scene: Scene): Float32Array {
+  const s = bottleState(scene);
+  const axis = bottleAxis(s.rotation);
+  return Float32Array.from([
+    ...s.position, ...s.rotation, ...s.linvel, ...s.angvel,
+    tiltOf(s.rotation), axis[0], axis[2], scene.burst ? 1 : 0,
+  ]);
+}
+
+/** A reason if the bottle has left the table, else null. */
+export function offTableReason(p: Vec3): string | null {
+  if (Math.abs(p[0]) > TABLE_HALF || Math.abs(p[2]) > TABLE_HALF || p[1] < -0.02) {
+    return `bottle left the table at (${p[0].toFixed(2)}, ${p[2].toFixed(2)})`;
+  }
+  return null;
+}
+
+/** Upright bottle at a random spot near the table centre. */
+export function randomizeUprightBottle(scene: Scene, rng: Rng, spread = 0.05): void {
+  const b = scene.get(BOTTLE_ID);
+  if (!b) throw new Error('randomize before build: no bottle in the scene');
+  scene.setBodyState(b, {
+    position: [rng.uniform(-spread, spread), BOTTLE_HALF_HEIGHT, rng.uniform(-spread, spread)],
+    rotation: UPRIGHT,
+  });
+}
+
+/**
+ * Pusher start behind the bottle: on the side opposite `towardAngle` (the direction the bottle
+ * should move), jittered by up to +-25 deg, 6-8 cm from the bottle's axis, at a random height.
+ */
+export function pusherBehindBottle(scene: Scene, towardAngle: number, rng: Rng, bounds: ActionBounds): Vec3 {
+  const p = bottleState(scene).position;
+  const angle = towardAngle + Math.PI + rng.uniform(-25, 25) * DEG;
+  const dist = rng.uniform(0.06, 0.08);
+  const clamp = (v: number): number => Math.max(-WORKSPACE_HALF, Math.min(WORKSPACE_HALF, v));
+  return [clamp(p[0] + dist * Math.cos(angle)), rng.uniform(bounds.low[2], bounds.high[2]), clamp(p[2] + dist * Math.sin(angle))];
+}
+
+/** Quaternion turning the bottle's axis (+Y) to lie flat pointing along heading (rad). */
+export function lyingRotation(heading: number): Quat {
+  // Rotation of +Y onto d = (cos h, 0, sin h) by 90 deg about Y x d = (sin h, 0, -cos h).
+  const s = Math.SQRT1_2;
+  return [s * Math.sin(heading), 0, -s * Math.cos(heading), s];
+}

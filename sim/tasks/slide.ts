@@ -1,0 +1,94 @@
+// Task Description: push the upright bottle so its centre reaches a goal spot on the table.
+// Randomizations: bottle start within +-5 cm of the table centre; goal 6-15 cm from the start in
+//   a uniformly random direction; pusher 6-8 cm behind the bottle on the side opposite the goal
+//   (direction jittered +-25 deg), at a random height within the action bounds.
+// Success Conditions: centre within 3 cm of the goal, tilt under 10 deg, not burst.
+//   Failure: tilt over 45 deg (fell over) or the bottle left the table.
+import type { Rng } from '../rng.ts';
+import type { Scene } from '../scene.ts';
+import { UserError } from '../errors.ts';
+import { WORKSPACE_HALF } from '../scene.ts';
+import type { TaskDefinition } from '../task.ts';
+import type { Outcome, Vec3 } from '../types.ts';
+import {
+  BOTTLE_ACTION_BOUNDS, BOTTLE_HALF_HEIGHT, BOTTLE_ID, BOTTLE_STATE_LABELS, DEG, UPRIGHT, addBottle,
+  bottleState, bottleStateVector, offTableReason, pusherBehindBottle, randomizeUprightBottle, tiltOf,
+} from './bottle.ts';
+
+export const SLIDE_SUCCESS_RADIUS = 0.03;
+export const SLIDE_MAX_TILT = 10 * DEG;
+export const SLIDE_FALLEN_TILT = 45 * DEG;
+
+/** Builds a slide-like task; `fragile` reuses it with a lower burst threshold. */
+export function makeSlideTask(opts: { id: string; description: string; burstThreshold: number; maxSteps?: number }): TaskDefinition {
+  return {
+    id: opts.id,
+    description: opts.description,
+    actionBounds: BOTTLE_ACTION_BOUNDS,
+    maxSteps: opts.maxSteps ?? 40,
+    burstThreshold: opts.burstThreshold,
+    stateLabels: BOTTLE_STATE_LABELS,
+    goalLabels: ['goal_x', 'goal_z'],
+
+    build(scene: Scene): void {
+      addBottle(scene);
+    },
+
+    randomize(scene: Scene, rng: Rng): void {
+      randomizeUprightBottle(scene, rng);
+    },
+
+    sampleGoal(scene: Scene, rng: Rng): Float32Array {
+      const p = bottleState(scene).position;
+      const angle = rng.uniform(0, 2 * Math.PI);
+      const dist = rng.uniform(0.06, 0.15);
+      return Float32Array.from([p[0] + dist * Math.cos(angle), p[2] + dist * Math.sin(angle)]);
+    },
+
+    pusherStart(scene: Scene, goal: Float32Array, rng: Rng): Vec3 {
+      const p = bottleState(scene).position;
+      return pusherBehindBottle(scene, Math.atan2(goal[1] - p[2], goal[0] - p[0]), rng, BOTTLE_ACTION_BOUNDS);
+    },
+
+    placeAtGoal(scene: Scene, goal: Float32Array): void {
+      const b = scene.get(BOTTLE_ID);
+      if (b) scene.setBodyState(b, { position: [goal[0], BOTTLE_HALF_HEIGHT, goal[1]], rotation: UPRIGHT });
+    },
+
+    state: bottleStateVector,
+
+    evaluate(scene: Scene, goal: Float32Array): Outcome {
+      const s = bottleState(scene);
+      const distance = Math.hypot(s.position[0] - goal[0], s.position[2] - goal[1]);
+      const tilt = tiltOf(s.rotation);
+      const off = offTableReason(s.position);
+      if (off) return { kind: 'failure', success: false, reason: off, distance };
+      if (tilt > SLIDE_FALLEN_TILT) {
+        return { kind: 'failure', success: false, reason: `bottle fell over (tilt ${(tilt / DEG).toFixed(0)} deg)`, distance };
+      }
+      if (distance < SLIDE_SUCCESS_RADIUS && tilt < SLIDE_MAX_TILT) {
+        return { kind: 'success', success: true, reason: `bottle within ${(distance * 100).toFixed(1)} cm of the goal, upright`, distance };
+      }
+      return { kind: 'running', success: false, reason: '', distance };
+    },
+
+    validateGoal(goal: Float32Array): Float32Array {
+      const limit = WORKSPACE_HALF;
+      if (goal.length !== 2 || !goal.every((v) => Number.isFinite(v) && Math.abs(v) <= limit)) {
+        throw new UserError(
+          `slide goal [${Array.from(goal).join(', ')}] is not a spot [x, z] inside the workspace (|x|, |z| <= ${limit} m)`,
+          `pick a goal spot inside the workspace (-${limit}..${limit} m on x and z)`,
+        );
+      }
+      return Float32Array.from(goal);
+    },
+  };
+}
+
+const slide = makeSlideTask({
+  id: 'slide',
+  description: 'Push the upright bottle to a goal spot (within 3 cm, tilt under 10 deg, without bursting it).',
+  burstThreshold: 25,
+});
+
+export default slide;

@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Env } from '../../sim/env.ts';
+import { builtinTasks } from '../../sim/tasks/registry.ts';
+import { DEG, bottleState, headingOf, tiltOf, angleDiff } from '../../sim/tasks/bottle.ts';
+import { hold, stage, stateValue } from './scripted.ts';
+
+// Physics behaviours the whole project relies on, each driven by scripted actions.
+let slide: Env, tip: Env, fragile: Env;
+beforeAll(async () => {
+  slide = await Env.create({ task: builtinTasks.slide, renderDepth: false });
+  tip = await Env.create({ task: builtinTasks.tip, renderDepth: false });
+  fragile = await Env.create({ task: builtinTasks.fragile, renderDepth: false });
+});
+afterAll(() => [slide, tip, fragile].forEach((e) => e.free()));
+
+describe('bottle physics', () => {
+  it('slides upright when pushed low (3 cm)', () => {
+    stage(slide, 3, [0.02, -0.03], [-0.05, 0.03, -0.03]);
+    const x0 = bottleState(slide.physics).position[0];
+    const rs = hold(slide, [0.1, 0, 0.03], 12);
+    const s = bottleState(slide.physics);
+    expect(s.position[0] - x0).toBeGreaterThan(0.05);
+    expect(tiltOf(s.rotation)).toBeLessThan(10 * DEG);
+    expect(rs.some((r) => r.info.contact)).toBe(true);
+    expect(rs.every((r) => !r.info.burst)).toBe(true);
+  });
+
+  it('tips over toward the push direction when pushed high (16 cm)', () => {
+    // Push along -z (heading -90 deg) to check the heading is not just an axis default.
+    stage(tip, 4, [0.01, 0.03], [0.01, 0.16, 0.1]);
+    tip.setGoal(Float32Array.from([0, -1]));
+    hold(tip, [0, -0.1, 0.16], 25);
+    const s = bottleState(tip.physics);
+    expect(tiltOf(s.rotation)).toBeGreaterThan(70 * DEG);
+    expect(angleDiff(headingOf(s.rotation), -Math.PI / 2)).toBeLessThan(15 * DEG);
+    expect(tip.outcome().kind).toBe('success');
+    expect(stateValue(tip, 'burst')).toBe(0);
+  });
+
+  it('bursts when pressed hard from above: bottle replaced by fragments, episode over', () => {
+    stage(slide, 5, [0, 0], [0, 0.26, 0]);
+    const rs = hold(slide, [0, 0, 0.2], 3);
+    const last = rs[rs.length - 1];
+    expect(last.terminated).toBe(true);
+    expect(last.info.outcome.kind).toBe('burst');
+    expect(last.info.outcome.success).toBe(false);
+    expect(last.info.outcome.reason).toMatch(/contact force \d+(\.\d)? N > threshold 25 N/);
+    expect(last.info.maxContactForce).toBeGreaterThan(25);
+    const roles = slide.describe().bodies.map((b) => b.role);
+    expect(roles).not.toContain('object');
+    expect(roles.filter((r) => r === 'fragment').length).toBeGreaterThanOrEqual(3);
+    expect(stateValue(slide, 'burst')).toBe(1);
+    expect(() => slide.step([0, 0, 0.1])).toThrow(/episode is over/);
+  });
+
+  it('an ordinary push (0.15 m/s) never bursts the slide bottle', () => {
+    for (const h of [0.03, 0.1, 0.18]) {
+      stage(slide, 6, [0, 0], [-0.065, h, 0]);
+      const rs = hold(slide, [0.15, 0, h], 8);
+      expect(rs.every((r) => !r.info.burst)).toBe(true);
+    }
+  });
+
+  it('fragile: a slow push (0.06 m/s) does not burst it, a fast one (0.25 m/s) does', () => {
+    stage(fragile, 7, [0, 0], [-0.065, 0.03, 0]);
+    const slow = hold(fragile, [0.06, 0, 0.03], 15);
+    expect(slow.some((r) => r.info.contact)).toBe(true);
+    expect(slow.every((r) => !r.info.burst)).toBe(true);
+    expect(bottleState(fragile.physics).position[0]).toBeGreaterThan(0.03);
+
+    stage(fragile, 7, [0, 0], [-0.065, 0.03, 0]);
+    const fast = hold(fragile, [0.25, 0, 0.03], 15);
+    const last = fast[fast.length - 1];
+    expect(last.info.outcome.kind).toBe('burst');
+    expect(last.terminated).toBe(true);
+    expect(last.info.outcome.reason).toMatch(/force/);
+  });
+
+  it('restore() puts the episode back: the same 5 steps give the same state (1e-4)', () => {
+    slide.reset(11);
+    hold(slide, [0.1, 0.05, 0.04], 3);
+    const snap = slide.snapshot();
+    const actions: [number, number, number][] = [[0.12, 0, 0.03], [0.1, 0.1, 0.05], [0, 0.15, 0.1], [-0.1, 0.2, 0.03], [0.2, 0, 0.02]];
+    const run = (): Float32Array[] => actions.map((a) => {
+      const r = slide.step(a);
+      return Float32Array.from([...r.observation.state, ...r.observation.proprio]);
+    });
+    const first = run();
+    slide.restore(snap);
+    expect(slide.stepCount).toBe(snap.stepCount);
+    const second = run();
+    for (let k = 0; k < actions.length; k++) {
+      for (let i = 0; i < first[k].length; i++) expect(Math.abs(first[k][i] - second[k][i])).toBeLessThan(1e-4);
+    }
+  });
+});
