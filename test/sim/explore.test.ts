@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Env } from '../../sim/env.ts';
+import { SLID_DISPLACEMENT, TIPPED_TILT, classifyBehaviour, makeExplorer } from '../../sim/explore.ts';
+import { Rng, deriveSeed } from '../../sim/rng.ts';
+import { rollout } from '../../sim/rollout.ts';
+import { loadTask } from '../../sim/tasks/registry.ts';
+import type { Observation } from '../../sim/types.ts';
+
+let env: Env;
+beforeAll(async () => {
+  env = await Env.create({ task: await loadTask('slide'), obsSize: 8 });
+});
+afterAll(() => env.free());
+
+describe('exploration policy', () => {
+  it('is a pure function of its seed, stays in bounds and moves smoothly', () => {
+    const { low, high } = env.spec.actionBounds;
+    const run = (seed: number): number[][] => {
+      const pol = makeExplorer(env.spec, new Rng(seed));
+      let obs: Observation = env.reset(3);
+      const actions: number[][] = [];
+      for (let t = 0; t < 30 && !env.isDone; t++) {
+        const a = pol.act(obs);
+        actions.push([...a]);
+        obs = env.step(a).observation;
+      }
+      return actions;
+    };
+    const a = run(1);
+    expect(run(1)).toEqual(a);
+    expect(run(2)).not.toEqual(a);
+    for (const act of a) for (let i = 0; i < 3; i++) {
+      expect(act[i]).toBeGreaterThanOrEqual(low[i]);
+      expect(act[i]).toBeLessThanOrEqual(high[i]);
+    }
+    // White noise over the velocity range would change vx by ~1/3 of the range per step on average.
+    let change = 0;
+    for (let t = 1; t < a.length; t++) change += Math.abs(a[t][0] - a[t - 1][0]);
+    expect(change / (a.length - 1)).toBeLessThan(0.2 * (high[0] - low[0]));
+  });
+
+  it('classifies behaviour from states: burst > tipped > slid > touched > no-contact', () => {
+    const labels = ['x', 'z', 'tilt', 'burst'];
+    const states = (rows: number[][]): Float32Array => Float32Array.from(rows.flat());
+    const still = [[0.1, 0.1, 0, 0], [0.1, 0.1, 0.01, 0]];
+    expect(classifyBehaviour(states(still), labels, false)).toBe('no-contact');
+    expect(classifyBehaviour(states(still), labels, true)).toBe('touched');
+    const moved = [[0.1, 0.1, 0, 0], [0.1 + SLID_DISPLACEMENT * 1.5, 0.1, 0.05, 0], [0.1, 0.1, 0, 0]];
+    expect(classifyBehaviour(states(moved), labels, true)).toBe('slid');
+    const tipped = [...moved, [0.2, 0.1, TIPPED_TILT + 0.1, 0]];
+    expect(classifyBehaviour(states(tipped), labels, true)).toBe('tipped');
+    expect(classifyBehaviour(states([...tipped, [0.2, 0.1, 1.5, 1]]), labels, true)).toBe('burst');
+  });
+});
+
+describe('rollout', () => {
+  it('records aligned arrays, ends at the first termination, and repeats exactly for a seed', () => {
+    const seed = deriveSeed(9, 0);
+    const { episode: ep } = rollout(env, seed);
+    const T = ep.length;
+    const hw = 8 * 8;
+    const S = env.spec.stateLabels.length;
+    expect(T).toBeGreaterThan(0);
+    expect(T).toBeLessThanOrEqual(env.spec.maxSteps);
+    expect([ep.depth.length, ep.proprio.length, ep.actions.length, ep.state.length]).toEqual([(T + 1) * hw, (T + 1) * 3, T * 3, (T + 1) * S]);
+    const ends = Array.from(ep.terminations, (v, i) => v | ep.truncations[i]);
+    expect(ends.slice(0, -1).every((v) => v === 0)).toBe(true);
+    expect(ends[T - 1]).toBe(1);
+    expect(ep.outcome.kind).not.toBe('running');
+    expect(ep.depth.every((d) => d >= 0 && d <= 1)).toBe(true);
+    // The first observation is the reset observation of that seed.
+    const obs0 = env.reset(seed);
+    expect(ep.depth.slice(0, hw)).toEqual(obs0.depth);
+    expect(ep.state.slice(0, S)).toEqual(obs0.state);
+    expect(rollout(env, seed).episode).toEqual(ep);
+  });
+
+  it('on slide, a dozen episodes mostly touch the bottle and some slide it', () => {
+    const counts: Record<string, number> = {};
+    for (let i = 0; i < 12; i++) {
+      const b = rollout(env, deriveSeed(1, i)).episode.behaviour;
+      counts[b] = (counts[b] ?? 0) + 1;
+    }
+    expect(counts.slid ?? 0).toBeGreaterThanOrEqual(3);
+    expect(12 - (counts['no-contact'] ?? 0)).toBeGreaterThanOrEqual(8);
+    expect(Object.keys(counts).length).toBeGreaterThanOrEqual(2);
+  });
+});
