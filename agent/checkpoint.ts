@@ -1,0 +1,142 @@
+// Checkpoint directories: one subfolder per network with tfjs's own model.json + weights.bin,
+// and config.json with everything else needed to rebuild and use the model (architecture,
+// observation spec, normalization, data hash, metrics, command line). Written atomically; on
+// load every file is checked (presence, JSON, sizes, sha256) so a damaged checkpoint is a clear
+// UserError, not a tfjs stack trace.
+import * as tf from '@tensorflow/tfjs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeDirAtomic } from '../sim/atomicWrite.ts';
+import { UserError } from '../sim/errors.ts';
+import type { EnvSpec } from '../sim/types.ts';
+import type { ModelConfig } from './model/networks.ts';
+import type { Normalization } from './trainData.ts';
+import { CheckpointWorldModel } from './loadedModel.ts';
+import type { WorldModel } from './worldModel.ts';
+
+export const CHECKPOINT_FORMAT = 'jepa-mpc-checkpoint';
+export const CHECKPOINT_VERSION = 1;
+
+export interface CheckpointConfig {
+  format: typeof CHECKPOINT_FORMAT;
+  version: number;
+  model: ModelConfig;
+  envSpec: EnvSpec;
+  normalization: Normalization;
+  probe: { labels: string[]; columns: number[] };
+  data: { path: string; sha256: string; episodes: number; trainEpisodes: number[]; valEpisodes: number[] };
+  training: { step: number; steps: number; batch: number; lr: number; seed: number; backend: string; seconds: number; samples: number };
+  metrics: Record<string, unknown> | null;
+  commandLine: string;
+  /** Network name -> sha256 of its weights.bin. */
+  weights: Record<string, string>;
+}
+
+const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
+
+async function artifactsOf(model: tf.LayersModel): Promise<{ json: string; weights: Uint8Array }> {
+  let out: { json: string; weights: Uint8Array } | undefined;
+  await model.save(tf.io.withSaveHandler(async (a) => {
+    const parts = a.weightData === undefined ? [] : Array.isArray(a.weightData) ? a.weightData : [a.weightData];
+    const total = parts.reduce((s, p) => s + p.byteLength, 0);
+    const weights = new Uint8Array(total);
+    let o = 0;
+    for (const p of parts) { weights.set(new Uint8Array(p), o); o += p.byteLength; }
+    const json = JSON.stringify({
+      format: 'layers-model', generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`, convertedBy: null,
+      modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs ?? [] }],
+    });
+    out = { json, weights };
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: total } };
+  }));
+  if (!out) throw new Error(`saving network '${model.name}' produced no artifacts`);
+  return out;
+}
+
+/** Write the checkpoint directory atomically; `extraFiles` (metrics.jsonl, chart) go in too. */
+export async function saveCheckpoint(dir: string, networks: Record<string, tf.LayersModel>,
+  config: Omit<CheckpointConfig, 'weights' | 'format' | 'version'>, extraFiles: Record<string, string | Uint8Array> = {}): Promise<void> {
+  const saved: Record<string, { json: string; weights: Uint8Array }> = {};
+  for (const [name, model] of Object.entries(networks)) saved[name] = await artifactsOf(model);
+  const weights = Object.fromEntries(Object.entries(saved).map(([n, a]) => [n, sha256(a.weights)]));
+  const full: CheckpointConfig = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, ...config, weights };
+  await writeDirAtomic(dir, (tmp) => {
+    for (const [name, a] of Object.entries(saved)) {
+      mkdirSync(join(tmp, name));
+      writeFileSync(join(tmp, name, 'model.json'), a.json);
+      writeFileSync(join(tmp, name, 'weights.bin'), a.weights);
+    }
+    writeFileSync(join(tmp, 'config.json'), JSON.stringify(full, null, 2) + '\n');
+    for (const [file, content] of Object.entries(extraFiles)) writeFileSync(join(tmp, file), content);
+  });
+}
+
+const FIX = 'train it again (jepa-mpc train --data <file> --out <dir>) or point to an intact checkpoint directory';
+
+export function readCheckpointConfig(dir: string): CheckpointConfig {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new UserError(`checkpoint '${dir}' does not exist or is not a directory`, 'pass the --out folder of a finished `jepa-mpc train` run');
+  }
+  const file = join(dir, 'config.json');
+  if (!existsSync(file)) throw new UserError(`checkpoint '${dir}' has no config.json`, FIX);
+  let cfg: CheckpointConfig;
+  try {
+    cfg = JSON.parse(readFileSync(file, 'utf8')) as CheckpointConfig;
+  } catch (e) {
+    throw new UserError(`checkpoint '${dir}': config.json is not valid JSON (${(e as Error).message})`, FIX);
+  }
+  if (cfg?.format !== CHECKPOINT_FORMAT) throw new UserError(`checkpoint '${dir}': config.json is not a jepa-mpc checkpoint config`, FIX);
+  if (cfg.version !== CHECKPOINT_VERSION) {
+    throw new UserError(`checkpoint '${dir}' has format version ${cfg.version}; this program reads version ${CHECKPOINT_VERSION}`, FIX);
+  }
+  if (!cfg.model || !cfg.normalization || !cfg.envSpec || !cfg.weights) throw new UserError(`checkpoint '${dir}': config.json lacks model, normalization, envSpec or weights`, FIX);
+  return cfg;
+}
+
+/** Load one network, verifying its files against the config before tfjs sees them. */
+export async function loadNetwork(dir: string, name: string, cfg: CheckpointConfig): Promise<tf.LayersModel> {
+  const where = `checkpoint '${dir}', network '${name}'`;
+  const jsonPath = join(dir, name, 'model.json');
+  const binPath = join(dir, name, 'weights.bin');
+  if (!existsSync(jsonPath) || !existsSync(binPath)) throw new UserError(`${where}: model.json or weights.bin is missing`, FIX);
+  let topo: { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };
+  try {
+    topo = JSON.parse(readFileSync(jsonPath, 'utf8'));
+  } catch (e) {
+    throw new UserError(`${where}: model.json is not valid JSON (${(e as Error).message})`, FIX);
+  }
+  const bin = readFileSync(binPath);
+  const expected = cfg.weights[name];
+  if (expected !== undefined && sha256(bin) !== expected) {
+    throw new UserError(`${where}: weights.bin is corrupt (its sha256 does not match config.json)`, FIX);
+  }
+  const specs = topo.weightsManifest?.[0]?.weights;
+  if (!topo.modelTopology || !Array.isArray(specs)) throw new UserError(`${where}: model.json lacks modelTopology or weightsManifest`, FIX);
+  const bytes = specs.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1) * (w.dtype === 'bool' ? 1 : 4), 0);
+  if (bytes !== bin.byteLength) throw new UserError(`${where}: weights.bin has ${bin.byteLength} bytes, model.json describes ${bytes}`, FIX);
+  const buffer = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer;
+  try {
+    return await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: topo.modelTopology, weightSpecs: specs, weightData: buffer }));
+  } catch (e) {
+    throw new UserError(`${where}: tfjs could not build it (${(e as Error).message})`, FIX);
+  }
+}
+
+/** Open a trained world model (JEPA or generative baseline) for planning, viewing or evaluation. */
+export async function loadWorldModel(dir: string): Promise<WorldModel & CheckpointWorldModel> {
+  const cfg = readCheckpointConfig(dir);
+  const names = ['encoder', 'predictor', 'probe', ...(cfg.model.kind === 'generative' ? ['decoder'] : [])];
+  const nets: Record<string, tf.LayersModel> = {};
+  try {
+    for (const n of names) nets[n] = await loadNetwork(dir, n, cfg);
+    const latent = (nets.encoder.outputs[0].shape as number[])[1];
+    if (latent !== cfg.model.encoder.latentDim || (nets.predictor.outputs[0].shape as number[])[1] !== latent) {
+      throw new UserError(`checkpoint '${dir}': network shapes do not match config.json (latent ${latent} vs ${cfg.model.encoder.latentDim})`, FIX);
+    }
+  } catch (e) {
+    Object.values(nets).forEach((m) => m.dispose());
+    throw e;
+  }
+  return new CheckpointWorldModel(cfg, nets.encoder, nets.predictor, nets.probe, nets.decoder);
+}

@@ -1,0 +1,131 @@
+// `jepa-mpc plan`: run MPC episodes of one planner on one task and print each episode's outcome
+// and a summary. Also home of the "rig" (task + env + model + planner) that bench workers and the
+// viewer build the same way, and of the evaluation seed scheme.
+import { existsSync } from 'node:fs';
+import { Env } from '../sim/env.ts';
+import { UserError } from '../sim/errors.ts';
+import { deriveSeed } from '../sim/rng.ts';
+import { loadTask } from '../sim/tasks/registry.ts';
+import type { TaskDefinition } from '../sim/task.ts';
+import type { BackendChoice } from './backend.ts';
+import { runEpisodeSync, type EpisodeResult } from './mpc.ts';
+import { createPlanner } from './planners/factory.ts';
+import type { SearchSettings } from './planners/modelPlanner.ts';
+import { modelKindFor, type Planner, type PlannerName } from './planners/types.ts';
+import { formatEpisodeLine, formatSummaryLine, summarize, type Summary } from './report.ts';
+import type { WorldModel } from './worldModel.ts';
+
+/**
+ * Evaluation episodes (plan and bench) reset the env with EVAL_SEED_BASE + seed + i. Datasets
+ * from `collect` use deriveSeed(seed, i) values; `collect` must skip this range (see README).
+ */
+export const EVAL_SEED_BASE = 1_000_000_000;
+export const EVAL_SEED_SPAN = 100_000_000;
+
+export function evalResetSeed(seed: number, episode: number): number {
+  const offset = seed + episode;
+  if (!Number.isSafeInteger(offset) || offset < 0 || offset >= EVAL_SEED_SPAN) {
+    throw new UserError(`--seed ${seed} with ${episode + 1} episodes leaves the evaluation seed range`, `use a --seed from 0 to ${EVAL_SEED_SPAN - 1 - episode}`);
+  }
+  return EVAL_SEED_BASE + offset;
+}
+
+/** The planner's own RNG stream for an episode (independent of the env's). */
+export function evalPlannerSeed(seed: number, episode: number): number {
+  return deriveSeed(seed ^ 0x2545f491, episode);
+}
+
+export interface RigOptions {
+  task: string | TaskDefinition;
+  planner: PlannerName;
+  /** Checkpoint directory; required for the model planners. */
+  model?: string;
+  backend?: BackendChoice;
+  settings?: Partial<SearchSettings>;
+  log?: (line: string) => void;
+}
+
+export interface Rig {
+  task: TaskDefinition;
+  env: Env;
+  planner: Planner;
+  model?: WorldModel;
+  dispose(): void;
+}
+
+export async function createRig(o: RigOptions): Promise<Rig> {
+  const task = typeof o.task === 'string' ? await loadTask(o.task) : o.task;
+  const kind = modelKindFor(o.planner);
+  let model: WorldModel | undefined;
+  if (kind) {
+    if (!o.model) {
+      throw new UserError(`planner ${o.planner} needs a trained ${kind} model`, `pass --model <checkpoint dir> (from jepa-mpc train${kind === 'generative' ? ' --model generative' : ''})`);
+    }
+    if (!existsSync(o.model)) {
+      throw new UserError(`model directory '${o.model}' does not exist`, `train one: jepa-mpc train --data data/${task.id}.h5 --out ${o.model}${kind === 'generative' ? ' --model generative' : ''}`);
+    }
+    const { initBackend } = await import('./backend.ts');
+    await initBackend(o.backend ?? 'auto', o.log);
+    const { loadWorldModel } = await import('./checkpoint.ts');
+    model = await loadWorldModel(o.model);
+  }
+  if (model && model.obsSize.width !== model.obsSize.height) {
+    throw new UserError(`model '${o.model}' expects ${model.obsSize.width}x${model.obsSize.height} images; the camera is square`, 'retrain on a dataset collected with --obs-size N');
+  }
+  // Depth is only rendered for planners that look at it; random and oracle run much faster without.
+  const env = await Env.create({ task, obsSize: model?.obsSize.width, renderDepth: model !== undefined });
+  let planner: Planner;
+  try {
+    planner = createPlanner(o.planner, { env, model, settings: o.settings });
+  } catch (e) {
+    env.free();
+    model?.dispose();
+    throw e;
+  }
+  return {
+    task, env, planner, model,
+    dispose() {
+      planner.dispose();
+      env.free();
+      model?.dispose();
+    },
+  };
+}
+
+export interface PlanCommandOptions extends RigOptions {
+  episodes: number;
+  seed: number;
+  execute?: number;
+  json?: boolean;
+}
+
+export interface PlanReport {
+  task: string;
+  planner: PlannerName;
+  seed: number;
+  episodes: (EpisodeResult & { episode: number })[];
+  summary: Summary;
+}
+
+/** Run the episodes one after another; prints per-episode lines and a summary (or JSON). */
+export async function runPlanCommand(o: PlanCommandOptions, write: (s: string) => void = (s) => process.stdout.write(s)): Promise<PlanReport> {
+  evalResetSeed(o.seed, Math.max(0, o.episodes - 1));
+  const log = o.json ? () => {} : (line: string) => write(line + '\n');
+  const rig = await createRig({ ...o, log });
+  try {
+    if (!o.json) log(`plan: task ${rig.task.id}, planner ${o.planner}, ${o.episodes} episodes, seed ${o.seed}`);
+    const episodes: PlanReport['episodes'] = [];
+    for (let i = 0; i < o.episodes; i++) {
+      const r = runEpisodeSync(rig.env, rig.planner, evalResetSeed(o.seed, i), evalPlannerSeed(o.seed, i), { execute: o.execute });
+      episodes.push({ episode: i, ...r });
+      log(formatEpisodeLine(i, r));
+    }
+    const summary = summarize(episodes);
+    const report: PlanReport = { task: rig.task.id, planner: o.planner, seed: o.seed, episodes, summary };
+    if (o.json) write(JSON.stringify(report, null, 2) + '\n');
+    else log(formatSummaryLine(`${rig.task.id} / ${o.planner}`, summary));
+    return report;
+  } finally {
+    rig.dispose();
+  }
+}

@@ -1,0 +1,111 @@
+// The planning energy: roll all candidates through the model together (one batched predict per
+// horizon step), score each predicted state against the goal, weight the horizon toward its end,
+// and add a small action-effort penalty. Used by jepa-cem / jepa-mppi (latent distance to the goal
+// embedding) and generative-cem (pixel distance of decoded predictions to the goal image).
+import * as tf from '@tensorflow/tfjs';
+import type { WorldModel } from '../worldModel.ts';
+import { ACTION_DIM, type CostFn } from './types.ts';
+import { effortPerCandidate, type FlatBounds } from './sampling.ts';
+
+export type DistanceKind = 'l1' | 'l2';
+export const DISTANCE_KINDS: readonly DistanceKind[] = ['l1', 'l2'];
+
+export interface EnergyOptions {
+  distance: DistanceKind;
+  /** Weight of the mean squared normalized velocity (see sampling.effortPerCandidate). */
+  actionPenalty: number;
+}
+
+/**
+ * Horizon weights, increasing linearly and summing to 1: reaching the goal at the end of the
+ * horizon counts most, but intermediate steps still pull toward it (shorter paths win ties).
+ */
+export function horizonWeights(horizon: number): Float32Array {
+  const total = (horizon * (horizon + 1)) / 2;
+  return Float32Array.from({ length: horizon }, (_, t) => (t + 1) / total);
+}
+
+/** Per-row distance between x [N, D] and target [1, D]: mean |.| (l1) or Euclidean norm / sqrt(D) (l2). */
+export function rowDistance(x: tf.Tensor2D, target: tf.Tensor2D, kind: DistanceKind): tf.Tensor1D {
+  return tf.tidy(() => {
+    const diff = tf.sub(x, target);
+    if (kind === 'l1') return tf.mean(tf.abs(diff), 1) as tf.Tensor1D;
+    return tf.sqrt(tf.mean(tf.square(diff), 1)) as tf.Tensor1D;
+  });
+}
+
+/** The actions of horizon step t of every candidate, as an [n, 3] tensor. */
+function actionsAt(candidates: Float32Array, n: number, horizon: number, t: number): tf.Tensor2D {
+  const a = new Float32Array(n * ACTION_DIM);
+  const len = horizon * ACTION_DIM;
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < ACTION_DIM; k++) a[i * ACTION_DIM + k] = candidates[i * len + t * ACTION_DIM + k];
+  }
+  return tf.tensor2d(a, [n, ACTION_DIM]);
+}
+
+export interface ModelCostSpec {
+  model: WorldModel;
+  /** The current latent, [1, D]. Owned by the caller. */
+  z0: tf.Tensor2D;
+  /** What predicted latents are compared with: [1, D] latent, or [1, H*W] goal image for 'pixel'. */
+  goal: tf.Tensor2D;
+  space: 'latent' | 'pixel';
+  horizon: number;
+  bounds: FlatBounds;
+  options: EnergyOptions;
+}
+
+/** Build the cost function the optimizers call once per iteration with the whole batch. */
+export function modelCost(spec: ModelCostSpec): CostFn {
+  const { model, z0, goal, space, horizon, bounds, options } = spec;
+  if (space === 'pixel' && !model.decode) {
+    throw new Error(`pixel-space planning needs a model with decode(); this one is '${model.kind}'`);
+  }
+  const weights = horizonWeights(horizon);
+  return (candidates: Float32Array, n: number): Float64Array => {
+    const total = tf.tidy(() => {
+      let z = tf.tile(z0, [n, 1]) as tf.Tensor2D;
+      let acc = tf.zeros([n]) as tf.Tensor1D;
+      for (let t = 0; t < horizon; t++) {
+        z = model.predict(z, actionsAt(candidates, n, horizon, t));
+        const compared = space === 'latent' ? z : model.decode!(z);
+        acc = tf.add(acc, tf.mul(rowDistance(compared, goal, options.distance), weights[t])) as tf.Tensor1D;
+      }
+      return acc;
+    });
+    const energy = Float64Array.from(total.dataSync());
+    total.dispose();
+    if (options.actionPenalty > 0) {
+      const effort = effortPerCandidate(candidates, n, horizon, bounds);
+      for (let i = 0; i < n; i++) energy[i] += options.actionPenalty * effort[i];
+    }
+    // A NaN anywhere in a row's rollout reaches its total; Infinity too. Both are discarded later.
+    return energy;
+  };
+}
+
+/**
+ * Imagined futures of a few sequences for drawing: probe(z_0 .. z_H) per sequence. Returns
+ * undefined if the model has no probe outputs.
+ */
+export function imaginePaths(model: WorldModel, z0: tf.Tensor2D, sequences: Float32Array[],
+  horizon: number): Float32Array[] | undefined {
+  const n = sequences.length;
+  if (n === 0 || model.probeLabels.length === 0) return undefined;
+  const flat = new Float32Array(n * horizon * ACTION_DIM);
+  sequences.forEach((s, i) => flat.set(s.subarray(0, horizon * ACTION_DIM), i * horizon * ACTION_DIM));
+  const probes = tf.tidy(() => {
+    let z = tf.tile(z0, [n, 1]) as tf.Tensor2D;
+    const steps: tf.Tensor2D[] = [model.probe(z)];
+    for (let t = 0; t < horizon; t++) {
+      z = model.predict(z, actionsAt(flat, n, horizon, t));
+      steps.push(model.probe(z));
+    }
+    return tf.stack(steps, 1) as tf.Tensor3D; // [n, H+1, P]
+  });
+  const values = probes.dataSync() as Float32Array;
+  const per = values.length / n;
+  probes.dispose();
+  return Array.from({ length: n }, (_, i) => values.slice(i * per, (i + 1) * per));
+}

@@ -1,0 +1,70 @@
+// One place that turns a planner name plus settings into a Planner, with the documented defaults.
+// The plan/bench commands and the viewer all build planners here, so they behave the same.
+import { UserError } from '../../sim/errors.ts';
+import type { WorldModel } from '../worldModel.ts';
+import { CEM_DEFAULTS } from './cem.ts';
+import { MPPI_DEFAULTS } from './mppi.ts';
+import { ModelPlanner, type SearchSettings } from './modelPlanner.ts';
+import { ORACLE_DEFAULTS, OraclePlanner } from './oracle.ts';
+import { RandomPlanner } from './random.ts';
+import { modelKindFor, type Planner, type PlannerName, type SimulatorHandle } from './types.ts';
+
+/** Defaults of the model-based planners (generative-cem gets the same search budget as jepa-cem). */
+export const SEARCH_DEFAULTS: SearchSettings = {
+  samples: CEM_DEFAULTS.samples,
+  elites: CEM_DEFAULTS.elites,
+  iterations: CEM_DEFAULTS.iterations,
+  horizon: CEM_DEFAULTS.horizon,
+  initStd: CEM_DEFAULTS.initStd,
+  minStd: CEM_DEFAULTS.minStd,
+  temperature: MPPI_DEFAULTS.temperature,
+  distance: 'l1',
+  actionPenalty: 0.01,
+  correlation: 0.6,
+};
+
+export interface PlannerContext {
+  /** The live episode's environment: action bounds for all planners, the simulator for `oracle`. */
+  env: SimulatorHandle;
+  /** Needed by jepa-cem / jepa-mppi (a 'jepa' model) and generative-cem (a 'generative' model). */
+  model?: WorldModel;
+  /** Overrides; unset fields take the planner's defaults. */
+  settings?: Partial<SearchSettings>;
+}
+
+/** The effective settings for a planner: its defaults with the given overrides. */
+export function resolveSettings(name: PlannerName, overrides: Partial<SearchSettings> = {}): SearchSettings {
+  const base: SearchSettings = name === 'oracle'
+    ? { ...SEARCH_DEFAULTS, ...ORACLE_DEFAULTS }
+    : name === 'jepa-mppi' ? { ...SEARCH_DEFAULTS, samples: MPPI_DEFAULTS.samples, iterations: MPPI_DEFAULTS.iterations } : SEARCH_DEFAULTS;
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  const s = { ...base, ...defined } as SearchSettings;
+  if (s.elites > s.samples) {
+    throw new UserError(`--elites ${s.elites} is larger than --samples ${s.samples}`, 'choose fewer elites than samples, e.g. --elites 30 --samples 300');
+  }
+  return s;
+}
+
+export function createPlanner(name: PlannerName, ctx: PlannerContext): Planner {
+  const s = resolveSettings(name, ctx.settings);
+  const bounds = ctx.env.spec.actionBounds;
+  switch (name) {
+    case 'random':
+      return new RandomPlanner(bounds, s.horizon);
+    case 'oracle':
+      return new OraclePlanner(ctx.env, { ...ORACLE_DEFAULTS, ...s });
+    case 'jepa-cem':
+    case 'jepa-mppi':
+    case 'generative-cem': {
+      const kind = modelKindFor(name);
+      if (!ctx.model) {
+        throw new UserError(`planner ${name} needs a trained ${kind} model`, `pass --model <dir> with a checkpoint from 'jepa-mpc train${kind === 'generative' ? ' --model generative' : ''}'`);
+      }
+      if (ctx.model.kind !== kind) {
+        throw new UserError(`planner ${name} needs a ${kind} model, but the model given is '${ctx.model.kind}'`,
+          kind === 'generative' ? 'train one with: jepa-mpc train --model generative ...' : 'train one with: jepa-mpc train --model jepa ...');
+      }
+      return new ModelPlanner(name, ctx.model, bounds, s);
+    }
+  }
+}

@@ -1,0 +1,190 @@
+// The training loop over in-memory episodes: sample windows, step, validate at intervals, write
+// checkpoints (atomically, with metrics.jsonl and the SVG chart), stop on a non-finite loss.
+// agent/train.ts wraps it with dataset loading, backend choice and the CLI's progress display.
+import * as tf from '@tensorflow/tfjs';
+import { deriveSeed, Rng } from '../sim/rng.ts';
+import { UserError } from '../sim/errors.ts';
+import type { EnvSpec, EpisodeData } from '../sim/types.ts';
+import { saveCheckpoint, type CheckpointConfig } from './checkpoint.ts';
+import { defaultEncoderConfig } from './model/encoder.ts';
+import { termNames, trainStep } from './model/jepa.ts';
+import { buildNetworks, disposeNetworks, type LossKind, type ModelConfig, type Networks, type TargetKind } from './model/networks.ts';
+import type { RegKind } from './model/regularizers.ts';
+import { probeModel, probeSpecFor } from './probes.ts';
+import { trainingChartSvg, type ChartPoint } from './trainChart.ts';
+import { TRAIN_DEFAULTS } from './trainDefaults.ts';
+import { computeNormalization, EpisodeSet, sampleWindows, splitEpisodes, vecDimFor, type Normalization } from './trainData.ts';
+import { validate, type ValidationResult } from './validate.ts';
+import type { ModelKind } from './worldModel.ts';
+
+export interface ModelOptions {
+  model: ModelKind;
+  obs: 'depth' | 'state';
+  latent: number;
+  reg: RegKind;
+  regWeight: number;
+  target: TargetKind;
+  ema: number;
+  loss: LossKind;
+  k: number;
+  rolloutWeight: number;
+  hidden: number;
+  predictorHidden: number;
+}
+
+export interface LoopOptions {
+  steps: number;
+  batch: number;
+  lr: number;
+  seed: number;
+  evalEvery: number;
+  valFraction: number;
+}
+
+const { steps, batch, lr, seed, evalEvery, valFraction, ...modelDefaults } = TRAIN_DEFAULTS;
+export const defaultModelOptions: ModelOptions = modelDefaults;
+export const defaultLoopOptions: LoopOptions = { steps, batch, lr, seed, evalEvery, valFraction };
+
+export function modelConfigFrom(o: ModelOptions, spec: EnvSpec): ModelConfig {
+  const { width, height } = spec.obsSize;
+  const encoder = { ...defaultEncoderConfig(o.obs, height, width, vecDimFor(o.obs, spec.stateLabels.length), o.latent), hidden: o.hidden };
+  return {
+    kind: o.model, obs: o.model === 'generative' ? 'depth' : o.obs, encoder,
+    predictor: { latentDim: o.latent, actionDim: 3, hidden: o.predictorHidden, layers: 2 },
+    decoder: o.model === 'generative' ? { latentDim: o.latent, hidden: o.hidden, pixels: width * height } : undefined,
+    reg: o.reg, regWeight: o.regWeight, target: o.target, ema: o.ema, loss: o.loss, k: o.k, rolloutWeight: o.rolloutWeight,
+  };
+}
+
+export interface MetricsRecord {
+  step: number;
+  samples: number;
+  seconds: number;
+  samplesPerSec: number;
+  train: Record<string, number>;
+  val: { horizons: ValidationResult['horizons']; collapse: ValidationResult['collapse']; probeR2: Record<string, number> };
+}
+
+export interface LoopHooks {
+  /** Called after each step with the loss terms by name. */
+  onStep?: (step: number, terms: Record<string, number>, samplesPerSec: number, nets?: Networks) => void;
+  onValidation?: (rec: MetricsRecord) => void;
+  log?: (s: string) => void;
+}
+
+/** State carried over by --resume. */
+export interface ResumeState { nets: Networks; config: CheckpointConfig; history: MetricsRecord[] }
+
+export interface LoopContext {
+  out: string;
+  episodes: EpisodeData[];
+  spec: EnvSpec;
+  data: { path: string; sha256: string; episodes: number };
+  backend: string;
+  commandLine: string;
+}
+
+export interface LoopResult { nets: Networks; config: ModelConfig; history: MetricsRecord[]; step: number; normalization: Normalization }
+
+export async function trainLoop(ctx: LoopContext, modelOpts: ModelOptions, loop: LoopOptions, hooks: LoopHooks = {}, resume?: ResumeState): Promise<LoopResult> {
+  const log = hooks.log ?? (() => {});
+  const set = new EpisodeSet(ctx.episodes, ctx.spec);
+  const split = splitEpisodes(ctx.episodes.length, loop.valFraction, loop.seed);
+  const cfg = resume ? resume.config.model : modelConfigFrom(modelOpts, ctx.spec);
+  const norm = resume ? resume.config.normalization : computeNormalization(split.train.map((i) => ctx.episodes[i]), ctx.spec);
+  const probeSpec = probeSpecFor(ctx.spec.stateLabels);
+  const pool = set.windows(split.train, cfg.k);
+  if (pool.length === 0) {
+    throw new UserError(`no training window of ${cfg.k} steps fits in the training episodes (longest has ${Math.max(...split.train.map((i) => ctx.episodes[i].length))} steps)`,
+      'collect longer episodes or train with a smaller --k');
+  }
+  const nets = resume ? resume.nets : buildNetworks(cfg, loop.seed);
+  const optimizer = tf.train.adam(loop.lr);
+  const history = resume ? [...resume.history] : [];
+  let step = resume ? resume.config.training.step : 0;
+  const prevSeconds = resume ? resume.config.training.seconds : 0;
+  let samples = resume ? resume.config.training.samples : 0;
+  const names = termNames(cfg);
+  const sums = new Float64Array(names.length);
+  let sumCount = 0;
+  const t0 = performance.now();
+  let tWindow = t0, samplesWindow = 0;
+  let lastGood = history.length > 0 ? history[history.length - 1].step : -1;
+
+  const checkpoint = async (val: ValidationResult) => {
+    const probe = probeModel(val.probe, cfg.encoder.latentDim);
+    const networks: Record<string, tf.LayersModel> = { encoder: nets.encoder, predictor: nets.predictor, probe };
+    if (nets.target) networks.target = nets.target;
+    if (nets.decoder) networks.decoder = nets.decoder;
+    const last = history[history.length - 1];
+    const points: ChartPoint[] = history.map((h) => ({
+      step: h.step, loss: h.train.loss, effRank: h.val.collapse.effectiveRank, latentDim: cfg.encoder.latentDim,
+      ratios: Object.fromEntries(h.val.horizons.map((x) => [`${x.h}-step`, x.ratio])),
+    }));
+    try {
+      await saveCheckpoint(ctx.out, networks, {
+        model: cfg, envSpec: ctx.spec, normalization: norm, probe: probeSpec,
+        data: { ...ctx.data, trainEpisodes: split.train, valEpisodes: split.val },
+        training: { step, steps: loop.steps, batch: loop.batch, lr: loop.lr, seed: loop.seed, backend: ctx.backend, seconds: prevSeconds + (performance.now() - t0) / 1000, samples },
+        metrics: last ? { ...last } as unknown as Record<string, unknown> : null, commandLine: ctx.commandLine,
+      }, {
+        'metrics.jsonl': history.map((h) => JSON.stringify(h)).join('\n') + '\n',
+        'training.svg': trainingChartSvg(points, `${cfg.kind} (${cfg.obs}, reg ${cfg.reg})`),
+      });
+    } finally {
+      probe.dispose();
+    }
+    lastGood = step;
+  };
+
+  try {
+    while (step < loop.steps) {
+      const rng = new Rng(deriveSeed(loop.seed, step));
+      const batch = set.batch(sampleWindows(pool, loop.batch, rng), cfg.k, cfg.obs, norm, cfg.kind === 'generative');
+      const terms = trainStep(nets, cfg, batch, optimizer, step);
+      if (!terms.every(Number.isFinite)) {
+        const kept = lastGood >= 0 ? `the last good checkpoint (step ${lastGood}) is kept in '${ctx.out}'` : 'no checkpoint was written yet';
+        throw new UserError(`training diverged at step ${step + 1}: the loss is ${terms[0]} (terms ${names.map((n, i) => `${n}=${terms[i]}`).join(', ')}); ${kept}`,
+          'lower the learning rate (--lr) or the regularizer weight (--reg-weight), or resume from the checkpoint with --resume');
+      }
+      step++;
+      samples += loop.batch;
+      samplesWindow += loop.batch;
+      terms.forEach((v, i) => { sums[i] += v; });
+      sumCount++;
+      const now = performance.now();
+      const sps = samplesWindow / Math.max((now - tWindow) / 1000, 1e-6);
+      if (now - tWindow > 5000) { tWindow = now; samplesWindow = 0; }
+      hooks.onStep?.(step, Object.fromEntries(names.map((n, i) => [n, terms[i]])), sps, nets);
+      if (step % loop.evalEvery === 0 || step === loop.steps) {
+        const val = validate(nets, cfg, set, split, norm, probeSpec, loop.seed);
+        const seconds = prevSeconds + (performance.now() - t0) / 1000;
+        const rec: MetricsRecord = {
+          step, samples, seconds, samplesPerSec: samples / Math.max(seconds, 1e-6),
+          train: Object.fromEntries(names.map((n, i) => [n, sums[i] / Math.max(sumCount, 1)])),
+          val: { horizons: val.horizons, collapse: val.collapse, probeR2: val.probeR2 },
+        };
+        sums.fill(0);
+        sumCount = 0;
+        history.push(rec);
+        hooks.onValidation?.(rec);
+        await checkpoint(val);
+      }
+    }
+  } catch (e) {
+    optimizer.dispose();
+    disposeNetworks(nets);
+    throw e;
+  }
+  optimizer.dispose();
+  log(`trained ${step} steps`);
+  return { nets, config: cfg, history, step, normalization: norm };
+}
+
+export function describeValidation(rec: MetricsRecord): string {
+  const h = rec.val.horizons.map((x) => `${x.h}-step ${x.ratio.toFixed(3)}`).join(', ');
+  const c = rec.val.collapse;
+  const p = Object.entries(rec.val.probeR2).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ');
+  return `step ${rec.step}: pred/copy ${h} | std mean ${c.meanStd.toFixed(3)} min ${c.minStd.toFixed(3)}, eff. rank ${c.effectiveRank.toFixed(1)}` +
+    `${c.collapsed ? ' (COLLAPSED)' : ''} | probe R2 ${p}`;
+}

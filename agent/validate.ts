@@ -1,0 +1,87 @@
+// Validation on held-out episodes: multi-step latent prediction error against the
+// copy-the-last-latent baseline, collapse metrics, and probe R^2 (probes fitted on training
+// episodes, scored on held-out ones). Everything a training run logs about model quality.
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../sim/rng.ts';
+import { collapseMetrics, type CollapseMetrics, type Matrix } from './metrics.ts';
+import { applyEncoder } from './model/encoder.ts';
+import type { ModelConfig, Networks } from './model/networks.ts';
+import { applyPredictor } from './model/predictor.ts';
+import { fitProbe, probeR2, selectColumns, type FittedProbe, type ProbeSpec } from './probes.ts';
+import type { EpisodeSet, Normalization, WindowRef } from './trainData.ts';
+
+export interface ValidationResult {
+  /** Horizon -> mean L2 error of the rolled-out latent, of copying z_0, and their ratio. */
+  horizons: { h: number; pred: number; copy: number; ratio: number }[];
+  collapse: CollapseMetrics;
+  probeR2: Record<string, number>;
+  probe: FittedProbe;
+}
+
+const CHUNK = 512;
+
+/** Encode frames of a batch (rows of vec/depth) in chunks; returns a tensor [rows, D]. */
+function encodeRows(nets: Networks, cfg: ModelConfig, depth: Float32Array | null, vec: Float32Array, rows: number): tf.Tensor2D {
+  const vecDim = vec.length / rows;
+  const hw = depth ? depth.length / rows : 0;
+  const parts: tf.Tensor2D[] = [];
+  for (let r = 0; r < rows; r += CHUNK) {
+    const n = Math.min(CHUNK, rows - r);
+    parts.push(tf.tidy(() => applyEncoder(nets.encoder, cfg.obs,
+      depth ? tf.tensor2d(depth.subarray(r * hw, (r + n) * hw), [n, hw]) : null,
+      tf.tensor2d(vec.subarray(r * vecDim, (r + n) * vecDim), [n, vecDim]))));
+  }
+  const out = tf.concat(parts, 0);
+  tf.dispose(parts);
+  return out;
+}
+
+export function encodeFrames(nets: Networks, cfg: ModelConfig, set: EpisodeSet, frames: WindowRef[], norm: Normalization): { z: Matrix; state: Float32Array } {
+  const b = set.batch(frames, 0, cfg.obs, norm);
+  const zt = encodeRows(nets, cfg, b.depth, b.vec, frames.length);
+  const data = zt.dataSync() as Float32Array;
+  zt.dispose();
+  return { z: { rows: frames.length, cols: cfg.encoder.latentDim, data }, state: b.state };
+}
+
+function sampleFrames(set: EpisodeSet, episodes: number[], max: number, seed: number): WindowRef[] {
+  const all = set.windows(episodes, 0);
+  if (all.length <= max) return all;
+  const rng = new Rng(seed);
+  return Array.from({ length: max }, () => all[rng.int(0, all.length)]);
+}
+
+export function validate(nets: Networks, cfg: ModelConfig, set: EpisodeSet, split: { train: number[]; val: number[] },
+  norm: Normalization, probeSpec: ProbeSpec, seed: number): ValidationResult {
+  // Episodes that end early (a burst, a fall) cannot give 8-step windows; the longest horizon
+  // is scored on the episodes long enough for it.
+  const maxLen = Math.max(...split.val.map((e) => set.episodes[e].length));
+  const K = Math.max(1, Math.min(8, maxLen));
+  const hs = [1, 4, 8].filter((h) => h <= K);
+  let refs = set.windows(split.val, K);
+  if (refs.length > 256) { const stride = refs.length / 256; refs = Array.from({ length: 256 }, (_, i) => refs[Math.floor(i * stride)]); }
+  const B = refs.length;
+  const batch = set.batch(refs, K, cfg.obs, norm);
+  const horizons = tf.tidy(() => {
+    const z = encodeRows(nets, cfg, batch.depth, batch.vec, (K + 1) * B);
+    const acts = tf.tensor2d(batch.actions, [K * B, 3]);
+    const z0 = tf.slice(z, [0, 0], [B, -1]);
+    let zr = z0 as tf.Tensor2D;
+    const out: { h: number; pred: number; copy: number; ratio: number }[] = [];
+    for (let h = 1; h <= K; h++) {
+      zr = applyPredictor(nets.predictor, zr, tf.slice(acts, [(h - 1) * B, 0], [B, -1]));
+      if (!hs.includes(h)) continue;
+      const truth = tf.slice(z, [h * B, 0], [B, -1]);
+      const pred = tf.mean(tf.norm(tf.sub(zr, truth), 'euclidean', 1)).dataSync()[0];
+      const copy = tf.mean(tf.norm(tf.sub(z0, truth), 'euclidean', 1)).dataSync()[0];
+      out.push({ h, pred, copy, ratio: copy > 1e-12 ? pred / copy : Number.NaN });
+    }
+    return out;
+  });
+  const valFrames = encodeFrames(nets, cfg, set, sampleFrames(set, split.val, 2000, seed + 1), norm);
+  const trainFrames = encodeFrames(nets, cfg, set, sampleFrames(set, split.train, 4000, seed + 2), norm);
+  const collapse = collapseMetrics(valFrames.z);
+  const probe = fitProbe(trainFrames.z, selectColumns(trainFrames.state, set.stateDim, probeSpec.columns));
+  const r2 = probeR2(probe, valFrames.z, selectColumns(valFrames.state, set.stateDim, probeSpec.columns));
+  return { horizons, collapse, probeR2: Object.fromEntries(probeSpec.labels.map((l, i) => [l, r2[i]])), probe };
+}

@@ -1,0 +1,31 @@
+// The contract between a trained model and whoever uses it (planners, viewer, benchmark).
+// Implementations: the JEPA and the generative baseline, both loaded from a checkpoint directory.
+import type * as tf from '@tensorflow/tfjs';
+
+export type ModelKind = 'jepa' | 'generative';
+
+export interface WorldModel {
+  readonly kind: ModelKind;
+  readonly latentDim: number;
+  /** Depth image size the encoder expects. */
+  readonly obsSize: { width: number; height: number };
+  /** Names of the probe outputs, e.g. ['bottle_x', 'bottle_z', 'tilt']. */
+  readonly probeLabels: string[];
+
+  /**
+   * Embed observations: N depth images (H*W each) and N proprio vectors -> [N, D]. Caller disposes.
+   * `state` is needed only by the privileged-state ablation model (`--obs state`).
+   */
+  encode(depth: Float32Array[], proprio: Float32Array[], state?: Float32Array[]): tf.Tensor2D;
+  /**
+   * One step of latent dynamics: z [N, D] and raw (un-normalized, within bounds) actions [N, 3]
+   * -> next z [N, D]. Batched: planners call it once per horizon step for all candidates.
+   */
+  predict(z: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor2D;
+  /** Read privileged quantities from latents (evaluation and drawing only, never planning): [N, P]. */
+  probe(z: tf.Tensor2D): tf.Tensor2D;
+  /** Generative baseline only: latents -> depth images [N, H*W] in 0..1. */
+  decode?(z: tf.Tensor2D): tf.Tensor2D;
+
+  dispose(): void;
+}

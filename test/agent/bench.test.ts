@@ -1,0 +1,81 @@
+// The bench command end to end on the real slide task with the model-free planners: outputs
+// written, the same numbers whatever the worker count, missing models caught before any work,
+// and the statistics behind the table.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runBench, modelDirFor } from '../../agent/bench.ts';
+import { evalResetSeed, EVAL_SEED_BASE } from '../../agent/plan.ts';
+import { quantile, summarize, wilsonInterval } from '../../agent/report.ts';
+import type { EpisodeResult } from '../../agent/mpc.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'jepa-bench-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const quiet = (): void => {};
+const base = {
+  tasks: ['slide'], planners: ['random' as const], episodes: 4, seed: 5, modelsDir: join(dir, 'none'), quick: false,
+  backend: 'cpu' as const, execute: 1, settings: {}, log: quiet,
+};
+
+describe('bench', () => {
+  it('writes report.json, report.md and success.svg, identical (but for timing) with 1 or 2 workers', async () => {
+    const a = await runBench({ ...base, out: join(dir, 'a'), workers: 1 });
+    const b = await runBench({ ...base, out: join(dir, 'b'), workers: 2 });
+    const strip = (r: typeof a) => r.cells.map((c) => ({
+      ...c, summary: { ...c.summary, medianPlanningMs: 0, p95PlanningMs: 0 },
+      episodes: c.episodes.map((e) => ({ ...e, planningMs: [], totalMs: 0 })),
+    }));
+    expect(strip(b)).toEqual(strip(a));
+    expect(a.cells[0].episodes.map((e) => e.resetSeed)).toEqual([0, 1, 2, 3].map((i) => EVAL_SEED_BASE + 5 + i));
+    const json = JSON.parse(readFileSync(join(dir, 'a', 'report.json'), 'utf8'));
+    expect(json.format).toBe('jepa-mpc-bench');
+    expect(json.cells[0].summary.episodes).toBe(4);
+    const md = readFileSync(join(dir, 'a', 'report.md'), 'utf8');
+    expect(md).toMatch(/\| slide \| random \| \d+% \(\d+%–\d+%\) \d\/4 \|/);
+    expect(md).toMatch(/vary between runs/);
+    const svg = readFileSync(join(dir, 'a', 'success.svg'), 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('random');
+  });
+
+  it('refuses to start when a planner needs a model that is not there, naming the directory', async () => {
+    await expect(runBench({ ...base, planners: ['random', 'jepa-cem'], out: join(dir, 'c') }))
+      .rejects.toThrow(/missing trained models: .*none\/slide .*jepa-cem/);
+    expect(modelDirFor('models', 'tip', 'generative-cem')).toBe(join('models', 'tip-generative'));
+    expect(modelDirFor('models', 'tip', 'oracle')).toBeUndefined();
+  });
+
+  it('keeps evaluation seeds in their documented range', () => {
+    expect(evalResetSeed(1000, 49)).toBe(1_000_001_049);
+    expect(() => evalResetSeed(99_999_999, 5)).toThrow(/seed range/);
+  });
+});
+
+describe('report statistics', () => {
+  it('computes Wilson intervals and quantiles', () => {
+    const w = wilsonInterval(45, 50);
+    expect(w.low).toBeCloseTo(0.7864, 3);
+    expect(w.high).toBeCloseTo(0.9565, 3);
+    const zero = wilsonInterval(0, 10);
+    expect(zero.low).toBe(0);
+    expect(zero.high).toBeCloseTo(0.2775, 3);
+    expect(quantile([5, 1, 3], 0.5)).toBe(3);
+    expect(quantile([0, 10], 0.95)).toBeCloseTo(9.5);
+    expect(Number.isNaN(quantile([], 0.5))).toBe(true);
+  });
+
+  it('summarizes episodes: rates, mean final distance, planning time over all MPC steps', () => {
+    const ep = (success: boolean, burst: boolean, d: number, ms: number[]): EpisodeResult => ({
+      resetSeed: 0, outcome: { kind: success ? 'success' : burst ? 'burst' : 'timeout', success, reason: '', distance: d },
+      success, burst, finalDistance: d, steps: ms.length, planningMs: ms, totalMs: 0,
+    });
+    const s = summarize([ep(true, false, 0.01, [10, 20]), ep(false, true, 0.05, [30]), ep(false, false, 0.03, [40, 50])]);
+    expect(s.successRate).toBeCloseTo(1 / 3);
+    expect(s.burstRate).toBeCloseTo(1 / 3);
+    expect(s.meanFinalDistance).toBeCloseTo(0.03);
+    expect(s.medianPlanningMs).toBe(30);
+    expect(s.meanSteps).toBeCloseTo(5 / 3);
+  });
+});

@@ -1,0 +1,51 @@
+// `jepa-mpc train` end to end through the real CLI: bad input is a short error without a stack;
+// a tiny run on an HDF5 dataset leaves a complete checkpoint; --resume continues it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { realEpisodes, writeRealDataset } from './realData.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'jepa-traincli-'));
+const data = join(dir, 'tiny.h5');
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli.ts', ...args], { cwd: process.cwd(), encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+beforeAll(async () => { await writeRealDataset(data, await realEpisodes(6, 5, 16)); });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('jepa-mpc train (CLI)', () => {
+  it('reports a missing dataset clearly, without a stack trace', () => {
+    const missing = cli('train', '--data', join(dir, 'nope.h5'), '--out', join(dir, 'm0'));
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/^error: dataset '.*nope\.h5' does not exist/m);
+    expect(missing.err).toMatch(/fix: /);
+    expect(missing.err).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(dir, 'm0', 'config.json'))).toBe(false);
+  });
+
+  it('trains, writes a checkpoint with metrics and chart, and resumes', () => {
+    const out = join(dir, 'm1');
+    const common = ['--data', data, '--out', out, '--batch', '8', '--eval-every', '3', '--latent', '16', '--backend', 'wasm'];
+    const first = cli('train', ...common, '--steps', '6');
+    expect(first.code, first.err).toBe(0);
+    expect(first.err).toMatch(/backend: wasm/);
+    expect(first.err).toMatch(/step 6: pred\/copy 1-step/);
+    const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(cfg.training.step).toBe(6);
+    expect(cfg.model.encoder.latentDim).toBe(16);
+    expect(cfg.data.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(cfg.commandLine).toContain('--steps 6');
+    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
+    expect(readFileSync(join(out, 'training.svg'), 'utf8')).toMatch(/^<svg/);
+    const again = cli('train', ...common, '--steps', '9', '--resume');
+    expect(again.code, again.err).toBe(0);
+    expect(again.err).toMatch(/resuming from step 6/);
+    const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.step)).toEqual([3, 6, 9]);
+  });
+});
