@@ -1,0 +1,85 @@
+// `jepa-mpc serve`: picks the model, task and planner, builds the page if asked, starts the http +
+// ws server and runs until Ctrl-C. The model stack (tfjs) loads only when a model is used.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../../sim/errors.ts';
+import { builtinTasks, loadTask } from '../../sim/tasks/registry.ts';
+import { PLANNER_NAMES, modelKindFor, type PlannerName } from '../../agent/planners/types.ts';
+import { DIST_DIR, ensureViewerBuilt } from './build.ts';
+import { startViewerServer, type ViewerServer } from './server.ts';
+import { workerRunnerFactory } from './workerRunner.ts';
+import type { RunnerFactory } from './episodeRunner.ts';
+
+export const DEFAULT_MODEL_DIR = 'models/default';
+
+export interface ServeOptions {
+  /** Checkpoint dir; undefined = models/default if it exists, else run without a model. */
+  model?: string;
+  task: string;
+  /** undefined = jepa-cem with a model, oracle without. */
+  planner?: PlannerName;
+  port: number;
+  host: string;
+  seed: number;
+  ensureBuild: boolean;
+  backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  log?: (line: string) => void;
+}
+
+/** Which model kind a checkpoint holds, from its config.json (the networks load in the runner worker). */
+async function modelKindOf(dir: string | undefined): Promise<'jepa' | 'generative' | undefined> {
+  if (!dir) return undefined;
+  const { readCheckpointConfig } = await import('../../agent/checkpoint.ts');
+  return readCheckpointConfig(dir).model.kind;
+}
+
+export async function serve(opts: ServeOptions): Promise<ViewerServer & { planner: PlannerName; modelDir?: string }> {
+  const log = opts.log ?? ((l: string) => process.stdout.write(l + '\n'));
+  let modelDir = opts.model;
+  if (modelDir === undefined && existsSync(join(DEFAULT_MODEL_DIR, 'config.json'))) modelDir = DEFAULT_MODEL_DIR;
+  if (modelDir !== undefined && !existsSync(modelDir)) {
+    throw new UserError(`model directory '${modelDir}' does not exist`, "train one with 'jepa-mpc train --data ... --out <dir>', or omit --model to run the oracle planner");
+  }
+  const planner: PlannerName = opts.planner ?? (modelDir ? 'jepa-cem' : 'oracle');
+  if (!opts.planner && !modelDir) log(`viewer: no model at ${DEFAULT_MODEL_DIR}; running the 'oracle' planner (pass --model <dir> for jepa-cem)`);
+  if (modelKindFor(planner) && !modelDir) {
+    throw new UserError(`planner '${planner}' needs a trained model`, 'pass --model <dir>, or use --planner oracle or --planner random');
+  }
+
+  // Check the task here so a bad --task fails at once with a clear message (the worker loads it again).
+  await loadTask(opts.task);
+  const tasks = new Set<string>([...Object.keys(builtinTasks), opts.task]);
+
+  if (opts.ensureBuild) await ensureViewerBuilt(log);
+  const kind = await modelKindOf(modelDir);
+  if (modelKindFor(planner) && modelKindFor(planner) !== kind) {
+    throw new UserError(`planner '${planner}' needs a ${modelKindFor(planner)} model, but ${modelDir} holds a ${kind} model`,
+      `use --planner ${kind === 'generative' ? 'generative-cem' : 'jepa-cem'}, or a matching --model`);
+  }
+  const planners = PLANNER_NAMES.filter((p) => modelKindFor(p) === undefined || modelKindFor(p) === kind);
+  // Each runner (sim + planner + model) lives in a worker thread: planning never stalls the stream.
+  const factory: RunnerFactory = workerRunnerFactory({ modelDir, backend: opts.backend }, log);
+
+  const server = await startViewerServer({
+    host: opts.host, port: opts.port, staticDir: DIST_DIR, factory, log,
+    session: { task: opts.task, planner, tasks: [...tasks.keys()], planners: [...planners], seed: opts.seed, log },
+  });
+  log(`viewer: task ${opts.task}, planner ${planner}${modelDir ? `, model ${modelDir}` : ''}`);
+  log(`viewer: open ${server.url}  (Ctrl-C to stop)`);
+  return Object.assign(server, { planner, modelDir });
+}
+
+/** Run until SIGINT/SIGTERM, then close sockets, stop the session and exit cleanly. */
+export async function serveUntilSignal(opts: ServeOptions): Promise<void> {
+  const server = await serve(opts);
+  await new Promise<void>((resolveStop) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      process.stdout.write('\nviewer: shutting down\n');
+      void server.close().then(resolveStop);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
