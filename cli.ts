@@ -1,6 +1,9 @@
 // The composition root: parses flags and hands them to library functions. No logic lives here.
 import { Command } from 'commander';
 import { formatUserError, isUserError } from './sim/errors.ts';
+import { choiceFlag, floatFlag, intFlag, listFlag } from './sim/flags.ts';
+import { PLANNER_NAMES } from './agent/planners/types.ts';
+import { TRAIN_DEFAULTS as TD } from './agent/trainDefaults.ts';
 
 const program = new Command();
 program
@@ -10,47 +13,44 @@ program
   .configureOutput({ outputError: (str, write) => write(str) });
 
 // ---- collect (sim/collect.ts) ----
-import { intFlag as collectInt } from './sim/flags.ts';
 
 program
   .command('collect')
   .description('Run exploration episodes (pushes that slide, tip and burst the bottle) and write them to an HDF5 dataset.')
   .requiredOption('--out <file>', 'dataset file to write (.h5); written atomically, an existing file is replaced only on success')
   .option('--task <id|file>', 'task id (slide, tip, fragile) or ./path/to/task.ts', 'slide')
-  .option('--episodes <n>', 'number of episodes', collectInt(1), 200)
-  .option('--seed <n>', 'collection seed; episode i uses a seed derived from it and i', collectInt(0, 0xffffffff), 1)
-  .option('--obs-size <n>', 'depth image width and height (pixels)', collectInt(4, 512), 32)
-  .option('--workers <n>', 'worker threads (default: one per core); the episodes do not depend on it', collectInt(1, 256))
+  .option('--episodes <n>', 'number of episodes', intFlag(1), 200)
+  .option('--seed <n>', 'collection seed; episode i uses a seed derived from it and i', intFlag(0, 0xffffffff), 1)
+  .option('--obs-size <n>', 'depth image width and height (pixels)', intFlag(4, 512), 32)
+  .option('--workers <n>', 'worker threads (default: one per core); the episodes do not depend on it', intFlag(1, 256))
   .action(async (o) => {
     const { runCollectCommand } = await import('./sim/collect.ts');
     await runCollectCommand({ task: o.task, episodes: o.episodes, seed: o.seed, out: o.out, obsSize: o.obsSize, workers: o.workers });
   });
 
 // ---- train (agent/train.ts) ----
-import { choiceFlag as trainChoice, floatFlag as trainFloat, intFlag as trainInt } from './sim/flags.ts';
-import { TRAIN_DEFAULTS as TD } from './agent/trainDefaults.ts';
 
 program
   .command('train')
   .description('Train the action-conditioned JEPA world model (or the generative baseline) on a collected dataset.')
   .requiredOption('--data <file>', 'dataset written by `jepa-mpc collect` (.h5)')
   .requiredOption('--out <dir>', 'checkpoint folder to write (model.json + weights per network, config.json, metrics.jsonl, training.svg)')
-  .option('--model <kind>', 'jepa or generative (pixel-loss baseline)', trainChoice(['jepa', 'generative'] as const), TD.model)
-  .option('--steps <n>', 'optimizer steps', trainInt(1), TD.steps)
-  .option('--batch <n>', 'windows per batch', trainInt(2), TD.batch)
-  .option('--lr <x>', 'Adam learning rate', trainFloat(1e-7, 1), TD.lr)
-  .option('--seed <n>', 'seed for initialisation, batches and the validation split', trainInt(0), TD.seed)
-  .option('--backend <name>', 'tfjs backend: auto, tensorflow, wasm, cpu', trainChoice(['auto', 'tensorflow', 'wasm', 'cpu'] as const), 'auto')
+  .option('--model <kind>', 'jepa or generative (pixel-loss baseline)', choiceFlag(['jepa', 'generative'] as const), TD.model)
+  .option('--steps <n>', 'optimizer steps', intFlag(1), TD.steps)
+  .option('--batch <n>', 'windows per batch', intFlag(2), TD.batch)
+  .option('--lr <x>', 'Adam learning rate', floatFlag(1e-7, 1), TD.lr)
+  .option('--seed <n>', 'seed for initialisation, batches and the validation split', intFlag(0), TD.seed)
+  .option('--backend <name>', 'tfjs backend: auto, tensorflow, wasm, cpu', choiceFlag(['auto', 'tensorflow', 'wasm', 'cpu'] as const), 'auto')
   .option('--resume', 'continue from the checkpoint in --out (model flags are taken from it)')
-  .option('--obs <kind>', 'encoder input: depth, or state (privileged-state ablation)', trainChoice(['depth', 'state'] as const), TD.obs)
-  .option('--latent <n>', 'latent dimensions', trainInt(2, 1024), TD.latent)
-  .option('--reg <kind>', 'anti-collapse regularizer: vicreg, sigreg or none', trainChoice(['vicreg', 'sigreg', 'none'] as const), TD.reg)
-  .option('--reg-weight <x>', 'weight of the regularizer', trainFloat(0), TD.regWeight)
-  .option('--target <kind>', 'prediction targets: stopgrad (the encoder, gradient cut), ema (a moving-average copy) or joint (no stop-gradient)', trainChoice(['stopgrad', 'ema', 'joint'] as const), TD.target)
-  .option('--ema <x>', 'EMA decay for --target ema', trainFloat(0, 1), TD.ema)
-  .option('--loss <kind>', 'latent prediction loss: l1 (as V-JEPA 2-AC) or mse', trainChoice(['l1', 'mse'] as const), TD.loss)
-  .option('--k <n>', 'rollout steps per training window', trainInt(1, 64), TD.k)
-  .option('--eval-every <n>', 'validate and checkpoint every n steps', trainInt(1), TD.evalEvery)
+  .option('--obs <kind>', 'encoder input: depth, or state (privileged-state ablation)', choiceFlag(['depth', 'state'] as const), TD.obs)
+  .option('--latent <n>', 'latent dimensions', intFlag(2, 1024), TD.latent)
+  .option('--reg <kind>', 'anti-collapse regularizer: vicreg, sigreg or none', choiceFlag(['vicreg', 'sigreg', 'none'] as const), TD.reg)
+  .option('--reg-weight <x>', 'weight of the regularizer', floatFlag(0), TD.regWeight)
+  .option('--target <kind>', 'prediction targets: stopgrad (the encoder, gradient cut), ema (a moving-average copy) or joint (no stop-gradient)', choiceFlag(['stopgrad', 'ema', 'joint'] as const), TD.target)
+  .option('--ema <x>', 'EMA decay for --target ema', floatFlag(0, 1), TD.ema)
+  .option('--loss <kind>', 'latent prediction loss: l1 (as V-JEPA 2-AC) or mse', choiceFlag(['l1', 'mse'] as const), TD.loss)
+  .option('--k <n>', 'rollout steps per training window', intFlag(1, 64), TD.k)
+  .option('--eval-every <n>', 'validate and checkpoint every n steps', intFlag(1), TD.evalEvery)
   .action(async (o) => {
     const { runTrain, trainDefaults } = await import('./agent/train.ts');
     await runTrain({
@@ -61,21 +61,19 @@ program
   });
 
 // ---- plan and bench (agent/plan.ts, agent/bench.ts) ----
-import { choiceFlag as planChoice, floatFlag as planFloat, intFlag as planInt, listFlag as planList } from './sim/flags.ts';
-import { PLANNER_NAMES } from './agent/planners/types.ts';
 
 /** Search flags shared by plan and bench; unset ones take each planner's documented defaults. */
 function withSearchFlags(cmd: Command): Command {
   return cmd
-    .option('--samples <n>', 'candidate action sequences per iteration (default 300; oracle 24)', planInt(2))
-    .option('--elites <n>', 'elites kept per CEM iteration (default 30; oracle 5)', planInt(1))
-    .option('--iterations <n>', 'optimizer iterations per MPC step (default 3; oracle 2)', planInt(1))
-    .option('--horizon <n>', 'planning horizon in agent steps (default 5)', planInt(1, 100))
-    .option('--execute <n>', 'actions executed per replan', planInt(1, 100), 1)
-    .option('--distance <kind>', 'energy distance: l1 or l2 (default l1)', planChoice(['l1', 'l2'] as const))
-    .option('--temperature <x>', 'MPPI temperature, relative to the spread of the energies (default 0.1)', planFloat(1e-6))
-    .option('--action-penalty <x>', 'weight of the action-effort penalty (default 0.01)', planFloat(0))
-    .option('--backend <name>', 'tfjs backend: auto, tensorflow, wasm, cpu', planChoice(['auto', 'tensorflow', 'wasm', 'cpu'] as const), 'auto');
+    .option('--samples <n>', 'candidate action sequences per iteration (default 300; oracle 24)', intFlag(2))
+    .option('--elites <n>', 'elites kept per CEM iteration (default 30; oracle 5)', intFlag(1))
+    .option('--iterations <n>', 'optimizer iterations per MPC step (default 3; oracle 2)', intFlag(1))
+    .option('--horizon <n>', 'planning horizon in agent steps (default 5)', intFlag(1, 100))
+    .option('--execute <n>', 'actions executed per replan', intFlag(1, 100), 1)
+    .option('--distance <kind>', 'energy distance: l1 or l2 (default l1)', choiceFlag(['l1', 'l2'] as const))
+    .option('--temperature <x>', 'MPPI temperature, relative to the spread of the energies (default 0.1)', floatFlag(1e-6))
+    .option('--action-penalty <x>', 'weight of the action-effort penalty (default 0.01)', floatFlag(0))
+    .option('--backend <name>', 'tfjs backend: auto, tensorflow, wasm, cpu', choiceFlag(['auto', 'tensorflow', 'wasm', 'cpu'] as const), 'auto');
 }
 
 function searchSettings(o: Record<string, unknown>): Record<string, unknown> {
@@ -87,9 +85,9 @@ withSearchFlags(program
   .description('Run MPC episodes of one planner on one task; print each outcome and a summary.')
   .option('--model <dir>', 'trained checkpoint (needed by jepa-cem, jepa-mppi, generative-cem)')
   .option('--task <id|file>', 'task id (slide, tip, fragile) or ./path/to/task.ts', 'slide')
-  .option('--planner <name>', `one of ${PLANNER_NAMES.join(', ')}`, planChoice(PLANNER_NAMES), 'jepa-cem')
-  .option('--episodes <n>', 'number of episodes', planInt(1), 20)
-  .option('--seed <n>', 'evaluation seed: episode i resets with 1000000000 + seed + i', planInt(0), 7)
+  .option('--planner <name>', `one of ${PLANNER_NAMES.join(', ')}`, choiceFlag(PLANNER_NAMES), 'jepa-cem')
+  .option('--episodes <n>', 'number of episodes', intFlag(1), 20)
+  .option('--seed <n>', 'evaluation seed: episode i resets with 1000000000 + seed + i', intFlag(0), 7)
   .option('--json', 'print one JSON document instead of lines'))
   .action(async (o) => {
     const { runPlanCommand } = await import('./agent/plan.ts');
@@ -102,13 +100,13 @@ withSearchFlags(program
 withSearchFlags(program
   .command('bench')
   .description('Benchmark planners on tasks over the same evaluation episodes; writes report.json, report.md and success.svg.')
-  .option('--tasks <list>', 'comma-separated task ids or task files', planList(), ['slide', 'tip', 'fragile'])
-  .option('--planners <list>', `comma-separated, from ${PLANNER_NAMES.join(', ')}`, planList(PLANNER_NAMES), [...PLANNER_NAMES])
-  .option('--episodes <n>', 'episodes per planner and task (default 50; 10 with --quick)', planInt(1))
-  .option('--seed <n>', 'evaluation seed: episode i resets with 1000000000 + seed + i', planInt(0), 1000)
+  .option('--tasks <list>', 'comma-separated task ids or task files', listFlag(), ['slide', 'tip', 'fragile'])
+  .option('--planners <list>', `comma-separated, from ${PLANNER_NAMES.join(', ')}`, listFlag(PLANNER_NAMES), [...PLANNER_NAMES])
+  .option('--episodes <n>', 'episodes per planner and task (default 50; 10 with --quick)', intFlag(1))
+  .option('--seed <n>', 'evaluation seed: episode i resets with 1000000000 + seed + i', intFlag(0), 1000)
   .option('--out <dir>', 'output folder for report.json, report.md, success.svg', 'bench/report')
   .option('--models-dir <dir>', 'models per task: <dir>/<task> (JEPA) and <dir>/<task>-generative', 'models')
-  .option('--workers <n>', 'worker threads (default: 2, or fewer cores); results do not depend on it', planInt(1, 64))
+  .option('--workers <n>', 'worker threads (default: 2, or fewer cores); results do not depend on it', intFlag(1, 64))
   .option('--quick', 'a smaller run (10 episodes per cell) that finishes in a few minutes'))
   .action(async (o) => {
     const { runBench } = await import('./agent/bench.ts');
@@ -120,19 +118,17 @@ withSearchFlags(program
   });
 
 // ---- serve (viewer/server) ----
-import { choiceFlag as serveChoice, intFlag as serveInt } from './sim/flags.ts';
-import { PLANNER_NAMES as SERVE_PLANNERS } from './agent/planners/types.ts';
 
 program
   .command('serve')
   .description('Serve the live viewer: the sim, the goal and the plans the agent imagines, over http + WebSockets.')
   .option('--model <dir>', 'trained checkpoint (default: models/default if present; without a model the oracle planner runs)')
   .option('--task <id|file>', 'task id (slide, tip, fragile) or ./path/to/task.ts', 'slide')
-  .option('--planner <name>', `planner: ${SERVE_PLANNERS.join(', ')} (default: jepa-cem with a model, else oracle)`, serveChoice(SERVE_PLANNERS))
-  .option('--port <n>', 'http/ws port (0 = any free port)', serveInt(0, 65535), 8080)
+  .option('--planner <name>', `planner: ${PLANNER_NAMES.join(', ')} (default: jepa-cem with a model, else oracle)`, choiceFlag(PLANNER_NAMES))
+  .option('--port <n>', 'http/ws port (0 = any free port)', intFlag(0, 65535), 8080)
   .option('--host <addr>', 'address to bind (127.0.0.1 keeps it local to this machine)', '127.0.0.1')
-  .option('--seed <n>', 'seed of the first episode; later episodes derive from it', serveInt(0), 1)
-  .option('--backend <name>', 'tfjs backend: auto, tensorflow, wasm, cpu', serveChoice(['auto', 'tensorflow', 'wasm', 'cpu'] as const), 'auto')
+  .option('--seed <n>', 'seed of the first episode; later episodes derive from it', intFlag(0), 1)
+  .option('--backend <name>', 'tfjs backend: auto, tensorflow, wasm, cpu', choiceFlag(['auto', 'tensorflow', 'wasm', 'cpu'] as const), 'auto')
   .option('--ensure-build', 'build the page with Vite first if it is missing or out of date')
   .action(async (o) => {
     const { serveUntilSignal } = await import('./viewer/server/serve.ts');
