@@ -1,6 +1,6 @@
 // The Gymnasium-like environment: reset(seed) -> observation, step(action) -> observation,
 // terminated, truncated, info. One agent step holds the pusher's horizontal velocity for 0.1 s
-// (12 physics steps of 1/120 s) while its height eases to the commanded one.
+// (6 physics steps of 1/60 s) while its height eases to the commanded one.
 import { burstObject, drainPusherForces } from './burst.ts';
 import { DepthCamera, defaultCameraSpec } from './depthCamera.ts';
 import { UserError } from './errors.ts';

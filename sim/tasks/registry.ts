@@ -1,7 +1,8 @@
 // Built-in tasks by id, and loading a task by id or from a user's own file (no project change).
-import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
 import { UserError } from '../errors.ts';
 import { validateTask } from '../task.ts';
 import type { TaskDefinition } from '../task.ts';
@@ -13,6 +14,46 @@ export const builtinTasks: Record<string, TaskDefinition> = { slide, tip, fragil
 
 function looksLikePath(s: string): boolean {
   return s.includes('/') || s.includes('\\') || /\.(m?[jt]s)$/.test(s);
+}
+
+/** The "type" of the package.json nearest to `file` (Node's rule for .ts/.js files). */
+function packageType(file: string): string {
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        const type = (JSON.parse(readFileSync(pkg, 'utf8')) as { type?: unknown }).type;
+        return type === 'module' ? 'module' : 'commonjs';
+      } catch {
+        return 'commonjs';
+      }
+    }
+    if (dirname(dir) === dir) return 'commonjs';
+  }
+}
+
+/**
+ * A file Node sees as an ES module (.mts/.mjs, or in a "type": "module" package, e.g. inside the
+ * project) is imported as is, sharing the project's module instances. Any other .ts file (e.g.
+ * /tmp/my-task.ts with no package.json around it) counts as CommonJS; a plain import() of its
+ * `import`/`export` syntax then fails ("Cannot require() ES Module ... in a cycle", or under the
+ * bin, which registers only tsx's ESM hooks, not at all). tsx's tsImport compiles it whatever
+ * the surrounding package says, in a module scope of its own: project modules it imports are
+ * separate copies, which is harmless since a task is plain objects and functions that act on the
+ * Scene they are handed. It hands back the CommonJS exports object as `default`.
+ */
+async function importTaskModule(file: string): Promise<Record<string, unknown>> {
+  const url = pathToFileURL(file).href;
+  const ext = extname(file);
+  if (ext === '.mts' || ext === '.mjs' || packageType(file) === 'module') {
+    return (await import(url)) as Record<string, unknown>;
+  }
+  const mod = (await tsImport(url, import.meta.url)) as Record<string, unknown>;
+  const exports = mod.default as Record<string, unknown> | undefined;
+  if (exports && typeof exports === 'object' && exports.__esModule === true) {
+    return { ...exports, default: exports.default };
+  }
+  return mod;
 }
 
 /** `loadTask('slide')` or `loadTask('./my-task.ts')` (relative to the current directory). */
@@ -32,7 +73,7 @@ export async function loadTask(idOrPath: string): Promise<TaskDefinition> {
   }
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    mod = await importTaskModule(file);
   } catch (e) {
     // Keep the lines that say what and where (esbuild puts "file:line:col: ERROR: ..." second).
     const msg = (e instanceof Error ? e.message : String(e)).split('\n').filter((l) => l.trim()).slice(0, 3).join(' ');

@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Env } from '../../sim/env.ts';
 import { isUserError } from '../../sim/errors.ts';
@@ -45,6 +46,68 @@ describe('task loading', () => {
       expect(env.spec.taskId).toBe('far-slide');
     } finally {
       env.free();
+    }
+  });
+
+  it('loads a task file from a folder outside the project (no package.json), importing the project by absolute or relative path', async () => {
+    // Outside any "type": "module" package Node treats a .ts file as CommonJS; a plain import()
+    // of such a file failed ("Cannot require() ES Module ... in a cycle").
+    const outside = mkdtempSync(join(tmpdir(), 'jepa-own-task-'));
+    try {
+      const source = readFileSync(`${fixtures}/farSlide.ts`, 'utf8');
+      const fixtureImport = "'../../../sim/tasks/slide.ts'";
+      expect(source).toContain(fixtureImport);
+      const slideTs = resolve('sim/tasks/slide.ts');
+      const absFile = join(outside, 'own-task.ts');
+      writeFileSync(absFile, source.replace(fixtureImport, JSON.stringify(slideTs)));
+      mkdirSync(join(outside, 'sub'));
+      const relFile = join(outside, 'sub', 'rel-task.ts');
+      const relSpec = relative(join(outside, 'sub'), slideTs).split('\\').join('/');
+      writeFileSync(
+        join(outside, 'sub', 'name.ts'),
+        "export const taskId = (base: string): string => `${base}-rel`;\n",
+      );
+      writeFileSync(
+        relFile,
+        source
+          .replace(fixtureImport, JSON.stringify(relSpec))
+          .replace("id: 'far-slide'", 'id: taskId("far-slide")')
+          .replace(/^(import .*\n)/m, "$1import { taskId } from './name.ts';\n"),
+      );
+      const abs = await loadTask(absFile);
+      expect(abs.id).toBe('far-slide');
+      expect(abs.maxSteps).toBe(50);
+      const rel = await loadTask(relFile);
+      expect(rel.id).toBe('far-slide-rel');
+      const env = await Env.create({ task: rel, renderDepth: false });
+      try {
+        env.reset(2);
+        const r = env.step([0.05, 0, 0.03]);
+        expect(r.observation.state.length).toBe(rel.stateLabels.length);
+        expect(env.spec.taskId).toBe('far-slide-rel');
+      } finally {
+        env.free();
+      }
+      // Vitest imports through Vite, which never had the problem, so load it the way the real
+      // launchers do: tsx's ESM hooks only, as bin/jepa-mpc.js registers them (a plain import()
+      // failed there), and the full tsx loader, as `npx tsx cli.ts` runs.
+      const load = 'const { loadTask } = await import("./sim/tasks/registry.ts"); for (const f of process.argv.slice(1)) { const t = await loadTask(f); console.log(`loaded ${t.id} ${t.maxSteps}`); }';
+      const launchers = [
+        ['--input-type=module', '-e', `import { register } from "tsx/esm/api"; register(); ${load}`],
+        ['--import', 'tsx', '--input-type=module', '-e', load],
+      ];
+      for (const args of launchers) {
+        const r = spawnSync(process.execPath, [...args, absFile, relFile], { encoding: 'utf8', timeout: 60_000 });
+        expect(r.stderr).toBe('');
+        expect(r.stdout.trim().split('\n')).toEqual(['loaded far-slide 50', 'loaded far-slide-rel 50']);
+      }
+      // The user errors keep naming the file outside the project.
+      writeFileSync(join(outside, 'named.ts'), source.replace(fixtureImport, JSON.stringify(slideTs)).replace('export default farSlide;', 'export { farSlide };'));
+      expect(await userErrorOf(loadTask(join(outside, 'named.ts')))).toMatch(/named\.ts has no default export/);
+      writeFileSync(join(outside, 'partial.ts'), 'export default { id: "partial", description: "no members" };\n');
+      expect(await userErrorOf(loadTask(join(outside, 'partial.ts')))).toMatch(/partial\.ts is missing or has invalid members: actionBounds.*evaluate \(function\)/);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
     }
   });
 
