@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { Env } from '../sim/env.ts';
 import { UserError } from '../sim/errors.ts';
-import { deriveSeed } from '../sim/rng.ts';
+import { EVAL_SEED_BASE, EVAL_SEED_SPAN, deriveSeed } from '../sim/rng.ts';
 import { loadTask } from '../sim/tasks/registry.ts';
 import type { TaskDefinition } from '../sim/task.ts';
 import type { BackendChoice } from './backend.ts';
@@ -16,11 +16,10 @@ import { formatEpisodeLine, formatSummaryLine, summarize, type Summary } from '.
 import type { WorldModel } from './worldModel.ts';
 
 /**
- * Evaluation episodes (plan and bench) reset the env with EVAL_SEED_BASE + seed + i. Datasets
- * from `collect` use deriveSeed(seed, i) values; `collect` must skip this range (see README).
+ * Evaluation episodes (plan and bench) reset the env with EVAL_SEED_BASE + seed + i, a range that
+ * `collect` never uses (sim/rng.ts trainingSeed).
  */
-export const EVAL_SEED_BASE = 1_000_000_000;
-export const EVAL_SEED_SPAN = 100_000_000;
+export { EVAL_SEED_BASE, EVAL_SEED_SPAN };
 
 export function evalResetSeed(seed: number, episode: number): number {
   const offset = seed + episode;

@@ -1,5 +1,5 @@
 // `jepa-mpc collect`: run exploration episodes across worker threads and write them, in episode
-// order, to an HDF5 dataset written atomically. Episode i uses seed deriveSeed(seed, i), so the
+// order, to an HDF5 dataset written atomically. Episode i uses seed trainingSeed(seed, i), so the
 // data are the same for any number of workers. Ctrl-C keeps the completed prefix in a valid file.
 import { availableParallelism } from 'node:os';
 import cliProgress from 'cli-progress';
@@ -9,7 +9,7 @@ import { DatasetWriter, type DatasetInfo } from './dataset.ts';
 import { Env } from './env.ts';
 import { UserError } from './errors.ts';
 import { BEHAVIOUR_KINDS } from './explore.ts';
-import { deriveSeed } from './rng.ts';
+import { trainingSeed } from './rng.ts';
 import { loadTask } from './tasks/registry.ts';
 import type { EpisodeData } from './types.ts';
 
@@ -108,7 +108,7 @@ export async function collect(o: CollectOptions): Promise<CollectResult> {
       stateLabels: spec.stateLabels, controlDt: spec.controlDt, substeps: spec.substeps,
     },
   });
-  const seeds = Array.from({ length: o.episodes }, (_, i) => deriveSeed(o.seed, i));
+  const seeds = Array.from({ length: o.episodes }, (_, i) => trainingSeed(o.seed, i));
   const pending = new Map<number, EpisodeData>();
   const outcomeCounts: Record<string, number> = {};
   let nextToWrite = 0;

@@ -135,7 +135,7 @@ export class DatasetWriter {
     return this.seeds.length;
   }
 
-  /** Append one episode; `index` is its collection index (episode i used seed deriveSeed(seed, i)). */
+  /** Append one episode; `index` is its collection index (episode i used seed trainingSeed(seed, i)). */
   append(ep: EpisodeData, index: number): void {
     const spec = this.header.envSpec;
     checkEpisode(ep, spec);

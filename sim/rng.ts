@@ -77,3 +77,21 @@ export function deriveSeed(base: number, index: number): number {
   h ^= h >>> 13;
   return h >>> 0;
 }
+
+/**
+ * Reset seeds from EVAL_SEED_BASE to EVAL_SEED_BASE + EVAL_SEED_SPAN - 1 are reserved for
+ * evaluation (plan, bench): no training episode is ever collected from them.
+ */
+export const EVAL_SEED_BASE = 1_000_000_000;
+export const EVAL_SEED_SPAN = 100_000_000;
+
+export function isEvalSeed(seed: number): boolean {
+  return seed >= EVAL_SEED_BASE && seed < EVAL_SEED_BASE + EVAL_SEED_SPAN;
+}
+
+/** The reset seed of training episode i of a collection: deriveSeed, re-hashed out of the eval range. */
+export function trainingSeed(base: number, index: number): number {
+  let s = deriveSeed(base, index);
+  while (isEvalSeed(s)) s = deriveSeed(s, index);
+  return s;
+}

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { collect } from '../../sim/collect.ts';
 import { openDataset, type EpisodeDataset } from '../../sim/datasetReader.ts';
 import { Env } from '../../sim/env.ts';
-import { deriveSeed } from '../../sim/rng.ts';
+import { trainingSeed } from '../../sim/rng.ts';
 import { rollout } from '../../sim/rollout.ts';
 import { loadTask } from '../../sim/tasks/registry.ts';
 
@@ -47,13 +47,13 @@ describe('collect', () => {
     expect(b.workers).toBe(2);
     const [da, db] = [await openDataset(join(dir, 'w1.h5')), await openDataset(join(dir, 'w2.h5'))];
     try {
-      expect(da.info.episodeSeeds).toEqual([0, 1, 2].map((i) => deriveSeed(5, i)));
+      expect(da.info.episodeSeeds).toEqual([0, 1, 2].map((i) => trainingSeed(5, i)));
       expect(da.info.obsSize).toEqual({ width: 8, height: 8 });
       expect(da.info.createdBy).toBe(db.info.createdBy.replace('w2.h5', 'w1.h5'));
       const eps = allEpisodes(da);
       expect(allEpisodes(db)).toEqual(eps);
       const env = await Env.create({ task: await loadTask('slide'), obsSize: 8 });
-      expect(rollout(env, deriveSeed(5, 2)).episode).toEqual(eps[2]);
+      expect(rollout(env, trainingSeed(5, 2)).episode).toEqual(eps[2]);
       env.free();
     } finally {
       da.close();
@@ -122,7 +122,7 @@ describe('collect', () => {
       expect(ds.numEpisodes).toBeGreaterThanOrEqual(1);
       expect(ds.numEpisodes).toBeLessThan(400);
       expect(ds.info.episodeIndices).toEqual([...Array(ds.numEpisodes).keys()]);
-      expect(ds.info.episodeSeeds).toEqual(ds.info.episodeIndices.map((i) => deriveSeed(3, i)));
+      expect(ds.info.episodeSeeds).toEqual(ds.info.episodeIndices.map((i) => trainingSeed(3, i)));
       expect(ds.readEpisode(ds.numEpisodes - 1).length).toBeGreaterThan(0);
     } finally {
       ds.close();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng, deriveSeed } from '../../sim/rng.ts';
+import { EVAL_SEED_BASE, EVAL_SEED_SPAN, Rng, deriveSeed, isEvalSeed, trainingSeed } from '../../sim/rng.ts';
 
 describe('Rng', () => {
   it('repeats the same stream for the same seed and differs for another', () => {
@@ -32,5 +32,23 @@ describe('Rng', () => {
     const seeds = new Set(Array.from({ length: 1000 }, (_, i) => deriveSeed(1, i)));
     expect(seeds.size).toBe(1000);
     expect(() => new Rng(Number.NaN)).toThrow(/finite/);
+  });
+});
+
+describe('training seeds', () => {
+  it('never fall in the evaluation range, and stay deterministic', () => {
+    // a base whose raw derived seeds do hit the range shows the re-hash at work
+    let hits = 0;
+    for (let base = 0; base < 200 && hits === 0; base++) {
+      for (let i = 0; i < 500; i++) {
+        if (isEvalSeed(deriveSeed(base, i))) hits++;
+        const s = trainingSeed(base, i);
+        expect(isEvalSeed(s)).toBe(false);
+        expect(s).toBe(trainingSeed(base, i));
+      }
+    }
+    expect(hits).toBeGreaterThan(0);
+    expect(isEvalSeed(EVAL_SEED_BASE)).toBe(true);
+    expect(isEvalSeed(EVAL_SEED_BASE + EVAL_SEED_SPAN)).toBe(false);
   });
 });
