@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { UserError } from '../sim/errors.ts';
+import { patchWasmMatMul } from './wasmMatMul.ts';
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 export const backendChoices: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
@@ -37,6 +38,7 @@ async function tryWasm(log: (s: string) => void): Promise<boolean> {
       'tfjs-backend-wasm-simd.wasm': join(dist, 'tfjs-backend-wasm-simd.wasm'),
       'tfjs-backend-wasm-threaded-simd.wasm': join(dist, 'tfjs-backend-wasm-threaded-simd.wasm'),
     });
+    patchWasmMatMul();
     return await tf.setBackend('wasm');
   } catch (e) {
     log(`backend: wasm failed to load (${(e as Error).message.split('\n')[0]})`);
