@@ -3,23 +3,15 @@
 // to the spread of the batch's energies (lambda = temperature * (mean E - min E)), so one setting
 // works whatever the scale of the latent distances. Non-finite energies get weight zero.
 import type { Rng } from '../../sim/rng.ts';
-import type { CostFn, IterationEnergy } from './types.ts';
-import { candidate, clipInPlace, halfRange, rankFinite, sampleGaussianBatch, type FlatBounds } from './sampling.ts';
-import { validateSearch, type OptimizeResult } from './cem.ts';
+import { clipInPlace, type FlatBounds } from './sampling.ts';
+import type { CostFn } from './types.ts';
+import { sampleSearch, type OptimizeResult, type SearchOptions } from './searchLoop.ts';
 
-export interface MppiOptions {
-  samples: number;
-  iterations: number;
-  horizon: number;
+export interface MppiOptions extends SearchOptions {
   /** Relative temperature (see above); smaller is greedier. */
   temperature: number;
-  /** Sampling standard deviation, fraction of each component's half-range; shrinks each iteration. */
-  initStd: number;
-  minStd: number;
-  /** Lag-one correlation of the sampling noise over the horizon (0 = white noise). */
-  correlation?: number;
-  /** How many of the best candidates to report as elites (display and energy curve only). */
-  elites: number;
+  // initStd shrinks by 0.7 each iteration (down to minStd); `elites` only picks how many of the
+  // best candidates are reported (display and energy curve).
 }
 
 export const MPPI_DEFAULTS: MppiOptions = {
@@ -27,29 +19,9 @@ export const MPPI_DEFAULTS: MppiOptions = {
 };
 
 export function mppiOptimize(cost: CostFn, init: Float32Array, bounds: FlatBounds, opts: MppiOptions, rng: Rng): OptimizeResult {
-  validateSearch(opts);
   if (!(opts.temperature > 0)) throw new Error(`MPPI temperature must be > 0, got ${opts.temperature}`);
-  const len = init.length;
-  const half = halfRange(bounds);
-  const mean = clipInPlace(Float32Array.from(init), bounds);
-  const std = new Float32Array(len).map((_, j) => opts.initStd * half[j % 3]);
-  const batch = new Float32Array(opts.samples * len);
-  let best = Float32Array.from(mean);
-  let bestEnergy = Number.POSITIVE_INFINITY;
-  let elites: Float32Array[] = [];
-  let eliteEnergies: number[] = [];
-  const energyPerIteration: IterationEnergy[] = [];
-  let discarded = 0;
-
-  for (let it = 0; it < opts.iterations; it++) {
-    sampleGaussianBatch(rng, mean, std, opts.samples, bounds, batch, opts.correlation ?? 0);
-    const energy = cost(batch, opts.samples);
-    const ranked = rankFinite(energy);
-    discarded += opts.samples - ranked.length;
-    if (ranked.length === 0) {
-      energyPerIteration.push({ best: Number.NaN, eliteMean: Number.NaN });
-      continue;
-    }
+  const r = sampleSearch(cost, init, bounds, opts, rng, ({ iteration, batch, energy, ranked, mean, std, half }) => {
+    const len = mean.length;
     const eMin = energy[ranked[0]];
     let eMean = 0;
     for (const i of ranked) eMean += energy[i];
@@ -57,30 +29,21 @@ export function mppiOptimize(cost: CostFn, init: Float32Array, bounds: FlatBound
     const lambda = opts.temperature * (eMean - eMin) + 1e-12;
     const w = new Float64Array(ranked.length);
     let wSum = 0;
-    ranked.forEach((i, r) => { w[r] = Math.exp(-(energy[i] - eMin) / lambda); wSum += w[r]; });
-
+    ranked.forEach((i, k) => { w[k] = Math.exp(-(energy[i] - eMin) / lambda); wSum += w[k]; });
     const next = new Float64Array(len);
-    ranked.forEach((i, r) => {
+    ranked.forEach((i, k) => {
       const base = i * len;
-      for (let j = 0; j < len; j++) next[j] += (w[r] / wSum) * batch[base + j];
+      for (let j = 0; j < len; j++) next[j] += (w[k] / wSum) * batch[base + j];
     });
-    const shrink = Math.pow(0.7, it + 1);
+    const shrink = Math.pow(0.7, iteration + 1);
     for (let j = 0; j < len; j++) {
       mean[j] = next[j];
       std[j] = Math.max(opts.initStd * half[j % 3] * shrink, opts.minStd * half[j % 3]);
     }
-
-    const top = ranked.slice(0, Math.min(opts.elites, ranked.length));
-    elites = top.map((i) => candidate(batch, i, len));
-    eliteEnergies = top.map((i) => energy[i]);
-    energyPerIteration.push({ best: eMin, eliteMean: eliteEnergies.reduce((s, e) => s + e, 0) / top.length });
-    if (eMin < bestEnergy) {
-      bestEnergy = eMin;
-      best = Float32Array.from(elites[0]);
-    }
-  }
+  });
   // MPPI executes its weighted mean (smoother than the single best sample). Its energy is the
   // best sample's: the mean itself is scored as candidate 0 of the next call (warm start).
+  const { mean, ...result } = r;
   clipInPlace(mean, bounds);
-  return { best: Number.isFinite(bestEnergy) ? mean : best, bestEnergy, elites, eliteEnergies, energyPerIteration, discarded };
+  return Number.isFinite(result.bestEnergy) ? { ...result, best: mean } : result;
 }
