@@ -43,7 +43,8 @@ program
   .option('--backend <name>', 'tfjs backend: auto, tensorflow, wasm, cpu', choiceFlag(['auto', 'tensorflow', 'wasm', 'cpu'] as const), 'auto')
   .option('--resume', 'continue from the checkpoint in --out (model flags are taken from it)')
   .option('--obs <kind>', 'encoder input: depth, or state (privileged-state ablation)', choiceFlag(['depth', 'state'] as const), TD.obs)
-  .option('--latent <n>', 'latent dimensions', intFlag(2, 1024), TD.latent)
+  .option('--latent <n>', 'latent dimensions learned from the observation (with --proprio split, 3 body dims come on top)', intFlag(2, 1024), TD.latent)
+  .option('--proprio <mode>', 'split: latent = [scene from depth, normalized proprio], planners compare only the scene with the goal; mixed: proprio feeds every dim', choiceFlag(['split', 'mixed'] as const), TD.proprio)
   .option('--reg <kind>', 'anti-collapse regularizer: vicreg, sigreg or none', choiceFlag(['vicreg', 'sigreg', 'none'] as const), TD.reg)
   .option('--reg-weight <x>', 'weight of the regularizer', floatFlag(0), TD.regWeight)
   .option('--target <kind>', 'prediction targets: stopgrad (the encoder, gradient cut), ema (a moving-average copy) or joint (no stop-gradient)', choiceFlag(['stopgrad', 'ema', 'joint'] as const), TD.target)
@@ -55,7 +56,7 @@ program
     const { runTrain, trainDefaults } = await import('./agent/train.ts');
     await runTrain({
       ...trainDefaults, data: o.data, out: o.out, model: o.model, steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed,
-      backend: o.backend, resume: Boolean(o.resume), obs: o.obs, latent: o.latent, reg: o.reg, regWeight: o.regWeight,
+      backend: o.backend, resume: Boolean(o.resume), obs: o.obs, latent: o.latent, proprio: o.proprio, reg: o.reg, regWeight: o.regWeight,
       target: o.target, ema: o.ema, loss: o.loss, k: o.k, evalEvery: o.evalEvery, commandLine: process.argv.slice(2).join(' '),
     });
   });

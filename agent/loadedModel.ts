@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ActionBounds } from '../sim/types.ts';
 import type { CheckpointConfig } from './checkpoint.ts';
-import { applyEncoder } from './model/encoder.ts';
+import { applyEncoder, sceneDimsOf } from './model/encoder.ts';
 import { boundsOf, vecDimFor, writeDepth, writeVec } from './trainData.ts';
 import type { ModelKind, WorldModel } from './worldModel.ts';
 
@@ -12,6 +12,7 @@ export class CheckpointWorldModel implements WorldModel {
   readonly latentDim: number;
   readonly obsSize: { width: number; height: number };
   readonly probeLabels: string[];
+  readonly sceneDims: number;
   readonly actionBounds: ActionBounds;
   private readonly actLow: tf.Tensor1D;
   private readonly actScale: tf.Tensor1D;
@@ -24,6 +25,7 @@ export class CheckpointWorldModel implements WorldModel {
     this.latentDim = config.model.encoder.latentDim;
     this.obsSize = { ...config.envSpec.obsSize };
     this.probeLabels = [...config.probe.labels];
+    this.sceneDims = sceneDimsOf(config.model.encoder);
     this.actionBounds = boundsOf(config.normalization);
     const n = config.normalization;
     this.actLow = tf.tensor1d(n.actionLow);

@@ -8,6 +8,7 @@ export const TRAIN_DEFAULTS = {
   model: 'jepa' as ModelKind,
   obs: 'depth' as 'depth' | 'state',
   latent: 64,
+  proprio: 'split' as 'split' | 'mixed',
   reg: 'vicreg' as RegKind,
   regWeight: 1,
   target: 'stopgrad' as TargetKind,

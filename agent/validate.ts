@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../sim/rng.ts';
 import { collapseMetrics, type CollapseMetrics, type Matrix } from './metrics.ts';
-import { applyEncoder } from './model/encoder.ts';
+import { applyEncoder, sceneDimsOf } from './model/encoder.ts';
 import type { ModelConfig, Networks } from './model/networks.ts';
 import { applyPredictor } from './model/predictor.ts';
 import { fitProbe, probeR2, selectColumns, type FittedProbe, type ProbeSpec } from './probes.ts';
@@ -19,6 +19,13 @@ export interface ValidationResult {
 }
 
 const CHUNK = 512;
+
+function leadingColumns(m: Matrix, cols: number): Matrix {
+  if (cols >= m.cols) return m;
+  const data = new Float32Array(m.rows * cols);
+  for (let r = 0; r < m.rows; r++) data.set(m.data.subarray(r * m.cols, r * m.cols + cols), r * cols);
+  return { rows: m.rows, cols, data };
+}
 
 /** Encode frames of a batch (rows of vec/depth) in chunks; returns a tensor [rows, D]. */
 function encodeRows(nets: Networks, cfg: ModelConfig, depth: Float32Array | null, vec: Float32Array, rows: number): tf.Tensor2D {
@@ -80,7 +87,9 @@ export function validate(nets: Networks, cfg: ModelConfig, set: EpisodeSet, spli
   });
   const valFrames = encodeFrames(nets, cfg, set, sampleFrames(set, split.val, 2000, seed + 1), norm);
   const trainFrames = encodeFrames(nets, cfg, set, sampleFrames(set, split.train, 4000, seed + 2), norm);
-  const collapse = collapseMetrics(valFrames.z);
+  // Collapse is judged on the learned scene dims only: the body dims (normalized proprio) never
+  // collapse and would hide a collapsed scene part.
+  const collapse = collapseMetrics(leadingColumns(valFrames.z, sceneDimsOf(cfg.encoder)));
   const probe = fitProbe(trainFrames.z, selectColumns(trainFrames.state, set.stateDim, probeSpec.columns));
   const r2 = probeR2(probe, valFrames.z, selectColumns(valFrames.state, set.stateDim, probeSpec.columns));
   return { horizons, collapse, probeR2: Object.fromEntries(probeSpec.labels.map((l, i) => [l, r2[i]])), probe };

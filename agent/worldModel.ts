@@ -11,6 +11,12 @@ export interface WorldModel {
   readonly obsSize: { width: number; height: number };
   /** Names of the probe outputs, e.g. ['bottle_x', 'bottle_z', 'tilt']. */
   readonly probeLabels: string[];
+  /**
+   * The leading `sceneDims` latent dims describe the scene (objects), the rest the agent's body
+   * (proprio). Goal distances use only the scene part: the goal is about the objects, the pusher
+   * is free to be anywhere. Absent: every dim counts (models with proprio mixed into the latent).
+   */
+  readonly sceneDims?: number;
 
   /**
    * Embed observations: N depth images (H*W each) and N proprio vectors -> [N, D]. Caller disposes.

@@ -15,17 +15,33 @@ export interface EncoderConfig {
   /** Length of the non-image input vector: proprio (3) for depth, state + proprio for state. */
   vecDim: number;
   hidden: number;
+  /** Total latent size (scene + body dims). */
   latentDim: number;
+  /**
+   * Split latent (depth only): the last `bodyDim` dims are the normalized proprio itself and the
+   * first latentDim - bodyDim come from the depth image alone, so goal distances can ignore the
+   * agent's body. 0 or absent (checkpoints before the split): proprio is mixed into every dim.
+   */
+  bodyDim?: number;
 }
 
-export function defaultEncoderConfig(obs: 'depth' | 'state', height: number, width: number, vecDim: number, latentDim: number): EncoderConfig {
-  return { obs, height, width, patch: 8, patchFeatures: 32, vecDim, hidden: 256, latentDim };
+export function defaultEncoderConfig(obs: 'depth' | 'state', height: number, width: number, vecDim: number, latentDim: number, bodyDim = 0): EncoderConfig {
+  return { obs, height, width, patch: 8, patchFeatures: 32, vecDim, hidden: 256, latentDim, bodyDim };
+}
+
+/** Leading latent dims that describe the scene (all of them for an unsplit encoder). */
+export function sceneDimsOf(cfg: EncoderConfig): number {
+  return cfg.latentDim - (cfg.bodyDim ?? 0);
 }
 
 /** Inputs: [image [N, H*W]] + [vec [N, vecDim]] for depth; [vec] only for state. */
 export function buildEncoder(cfg: EncoderConfig, name: string, seed: number): tf.LayersModel {
   const init = (i: number) => tf.initializers.glorotUniform({ seed: seed * 101 + i });
   const vec = tf.input({ shape: [cfg.vecDim], name: `${name}_vec` });
+  const bodyDim = cfg.bodyDim ?? 0;
+  if (bodyDim > 0 && (cfg.obs !== 'depth' || bodyDim !== cfg.vecDim)) {
+    throw new Error(`a split latent needs the depth observation and bodyDim = proprio size (${cfg.vecDim}); got ${cfg.obs}, ${bodyDim}`);
+  }
   let h: tf.SymbolicTensor;
   const inputs: tf.SymbolicTensor[] = [];
   if (cfg.obs === 'depth') {
@@ -39,27 +55,29 @@ export function buildEncoder(cfg: EncoderConfig, name: string, seed: number): tf
     const feats = tf.layers.dense({ units: cfg.patchFeatures, activation: 'relu', kernelInitializer: init(0), name: `${name}_patch` })
       .apply(patches) as tf.SymbolicTensor;
     const flat = tf.layers.flatten().apply(feats) as tf.SymbolicTensor;
-    h = tf.layers.concatenate().apply([flat, vec]) as tf.SymbolicTensor;
+    h = bodyDim > 0 ? flat : tf.layers.concatenate().apply([flat, vec]) as tf.SymbolicTensor;
   } else {
     h = vec;
   }
   inputs.push(vec);
   h = tf.layers.dense({ units: cfg.hidden, activation: 'relu', kernelInitializer: init(1), name: `${name}_h1` }).apply(h) as tf.SymbolicTensor;
   h = tf.layers.dense({ units: cfg.hidden, activation: 'relu', kernelInitializer: init(2), name: `${name}_h2` }).apply(h) as tf.SymbolicTensor;
-  const z = tf.layers.dense({ units: cfg.latentDim, kernelInitializer: init(3), name: `${name}_z` }).apply(h) as tf.SymbolicTensor;
+  const scene = tf.layers.dense({ units: cfg.latentDim - bodyDim, kernelInitializer: init(3), name: `${name}_z` }).apply(h) as tf.SymbolicTensor;
+  // The body part is the normalized proprio as is: exact, and nothing for the loss to distort.
+  const z = bodyDim > 0 ? tf.layers.concatenate({ name: `${name}_zsplit` }).apply([scene, vec]) as tf.SymbolicTensor : scene;
   return tf.model({ inputs, outputs: z, name });
 }
 
 /** Multiply-accumulates of one encoder forward pass for one observation (for GFLOP/s figures). */
 export function encoderMacs(cfg: EncoderConfig): number {
   let macs = 0;
-  let inDim = cfg.vecDim;
+  let inDim = (cfg.bodyDim ?? 0) > 0 ? 0 : cfg.vecDim;
   if (cfg.obs === 'depth') {
     const nPatches = (cfg.height / cfg.patch) * (cfg.width / cfg.patch);
     macs += nPatches * cfg.patch * cfg.patch * cfg.patchFeatures;
     inDim += nPatches * cfg.patchFeatures;
   }
-  macs += inDim * cfg.hidden + cfg.hidden * cfg.hidden + cfg.hidden * cfg.latentDim;
+  macs += inDim * cfg.hidden + cfg.hidden * cfg.hidden + cfg.hidden * sceneDimsOf(cfg);
   return macs;
 }
 

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../trainData.ts';
 import { batchTensors, generativeLoss, type BatchTensors } from './generative.ts';
 import { trainableVariables, type ModelConfig, type Networks } from './networks.ts';
+import { sceneDimsOf } from './encoder.ts';
 import { applyPredictor } from './predictor.ts';
 import { sigreg, vicregTerms } from './regularizers.ts';
 
@@ -49,12 +50,15 @@ export function jepaLoss(nets: Networks, cfg: ModelConfig, bt: BatchTensors, B: 
   }
   const rollout = distance(cfg.loss, tf.concat(rolled, 0), next);
   let reg: tf.Scalar = tf.scalar(0);
+  // Only the learned scene part is regularized: the body part is the fixed normalized proprio.
+  const scene = sceneDimsOf(cfg.encoder);
+  const zReg = scene < cfg.encoder.latentDim ? tf.slice(z, [0, 0], [-1, scene]) as tf.Tensor2D : z;
   if (cfg.reg === 'vicreg') {
-    const [v, c] = vicregTerms(z);
+    const [v, c] = vicregTerms(zReg);
     // VICReg's usual 25:1 variance-to-covariance ratio.
     reg = tf.add(v, tf.mul(c, 0.04)) as tf.Scalar;
   } else if (cfg.reg === 'sigreg') {
-    reg = sigreg(tf.slice(z, [0, 0], [B, -1]) as tf.Tensor2D, (step * 7919 + 17) >>> 0);
+    reg = sigreg(tf.slice(zReg, [0, 0], [B, -1]) as tf.Tensor2D, (step * 7919 + 17) >>> 0);
   }
   const total = tf.addN([teacher, tf.mul(rollout, cfg.rolloutWeight), tf.mul(reg, cfg.regWeight)]) as tf.Scalar;
   return [total, teacher, rollout, reg];

@@ -34,6 +34,17 @@ export function rowDistance(x: tf.Tensor2D, target: tf.Tensor2D, kind: DistanceK
   });
 }
 
+/**
+ * How many leading latent dims the goal distance compares: the model's scene part, or undefined
+ * (all dims) when the model does not split its latent.
+ */
+export function goalDims(model: WorldModel): number | undefined {
+  const d = model.sceneDims;
+  if (d === undefined || d >= model.latentDim) return undefined;
+  if (!Number.isInteger(d) || d < 1) throw new Error(`model.sceneDims must be an integer in 1..${model.latentDim}; got ${d}`);
+  return d;
+}
+
 /** The actions of horizon step t of every candidate, as an [n, 3] tensor. */
 function actionsAt(candidates: Float32Array, n: number, horizon: number, t: number): tf.Tensor2D {
   const a = new Float32Array(n * ACTION_DIM);
@@ -63,14 +74,16 @@ export function modelCost(spec: ModelCostSpec): CostFn {
     throw new Error(`pixel-space planning needs a model with decode(); this one is '${model.kind}'`);
   }
   const weights = horizonWeights(horizon);
+  const scene = space === 'latent' ? goalDims(model) : undefined;
   return (candidates: Float32Array, n: number): Float64Array => {
     const total = tf.tidy(() => {
       let z = tf.tile(z0, [n, 1]) as tf.Tensor2D;
       let acc = tf.zeros([n]) as tf.Tensor1D;
+      const target = scene === undefined ? goal : tf.slice(goal, [0, 0], [1, scene]) as tf.Tensor2D;
       for (let t = 0; t < horizon; t++) {
         z = model.predict(z, actionsAt(candidates, n, horizon, t));
-        const compared = space === 'latent' ? z : model.decode!(z);
-        acc = tf.add(acc, tf.mul(rowDistance(compared, goal, options.distance), weights[t])) as tf.Tensor1D;
+        const compared = space === 'pixel' ? model.decode!(z) : scene === undefined ? z : tf.slice(z, [0, 0], [n, scene]) as tf.Tensor2D;
+        acc = tf.add(acc, tf.mul(rowDistance(compared, target, options.distance), weights[t])) as tf.Tensor1D;
       }
       return acc;
     });

@@ -39,7 +39,9 @@ describe('checkpoint', () => {
       }
       const m = await loadWorldModel(out);
       expect(m.kind).toBe(kind);
-      expect(m.latentDim).toBe(16);
+      // 16 learned scene dims + the 3 proprio (body) dims of the default split latent
+      expect(m.latentDim).toBe(19);
+      expect(m.sceneDims).toBe(16);
       expect(m.probeLabels).toEqual(['bottle_x', 'bottle_z', 'tilt']);
       const z = m.encode(frames.map((f) => f.depth), frames.map((f) => f.proprio));
       // The same inputs through the in-memory networks, normalized the way training did.

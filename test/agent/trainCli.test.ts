@@ -37,7 +37,8 @@ describe('jepa-mpc train (CLI)', () => {
     expect(first.err).toMatch(/step 6: pred\/copy 1-step/);
     const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
     expect(cfg.training.step).toBe(6);
-    expect(cfg.model.encoder.latentDim).toBe(16);
+    expect(cfg.model.encoder.latentDim).toBe(19);
+    expect(cfg.model.encoder.bodyDim).toBe(3);
     expect(cfg.data.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(cfg.commandLine).toContain('--steps 6');
     expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
