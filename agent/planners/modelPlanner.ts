@@ -6,20 +6,15 @@ import type { ActionBounds, Observation } from '../../sim/types.ts';
 import type { WorldModel } from '../worldModel.ts';
 import { cemOptimize, type OptimizeResult } from './cem.ts';
 import { mppiOptimize } from './mppi.ts';
+import type { SearchOptions } from './searchLoop.ts';
 import { imaginePaths, modelCost, type EnergyOptions } from './energy.ts';
 import { flatBounds, holdSequence, shiftSequence, type FlatBounds } from './sampling.ts';
 import type { PlanCallOptions, Planner, PlannerName, PlanResult } from './types.ts';
 
-export interface SearchSettings extends EnergyOptions {
-  samples: number;
-  elites: number;
-  iterations: number;
-  horizon: number;
-  initStd: number;
-  minStd: number;
+/** Everything the model planners take: the shared search loop's options, the energy's, MPPI's temperature. */
+export interface SearchSettings extends EnergyOptions, SearchOptions {
   /** MPPI only. */
   temperature: number;
-  /** Lag-one correlation of the sampling noise over the horizon (0 = white noise). */
   correlation: number;
 }
 
