@@ -8,8 +8,7 @@ import type { EnvSpec, EpisodeData } from '../sim/types.ts';
 import { saveCheckpoint, type CheckpointConfig } from './checkpoint.ts';
 import { defaultEncoderConfig } from './model/encoder.ts';
 import { termNames, trainStep } from './model/jepa.ts';
-import { buildNetworks, disposeNetworks, type LossKind, type ModelConfig, type Networks, type TargetKind } from './model/networks.ts';
-import type { RegKind } from './model/regularizers.ts';
+import { buildNetworks, disposeNetworks, type ModelConfig, type Networks, type ObjectiveConfig } from './model/networks.ts';
 import { probeModel, probeSpecFor } from './probes.ts';
 import { trainingChartSvg, type ChartPoint } from './trainChart.ts';
 import { TRAIN_DEFAULTS } from './trainDefaults.ts';
@@ -17,20 +16,13 @@ import { computeNormalization, EpisodeSet, sampleWindows, splitEpisodes, vecDimF
 import { validate, type ValidationResult } from './validate.ts';
 import type { ModelKind } from './worldModel.ts';
 
-export interface ModelOptions {
+export interface ModelOptions extends ObjectiveConfig {
   model: ModelKind;
   obs: 'depth' | 'state';
   /** Scene latent dims (with proprio 'split', the 3 body dims come on top). */
   latent: number;
   /** split: the latent is [scene from depth, normalized proprio]; mixed: proprio feeds every dim. */
   proprio: 'split' | 'mixed';
-  reg: RegKind;
-  regWeight: number;
-  target: TargetKind;
-  ema: number;
-  loss: LossKind;
-  k: number;
-  rolloutWeight: number;
   hidden: number;
   predictorHidden: number;
 }

@@ -13,13 +13,8 @@ import type { RegKind } from './regularizers.ts';
 export type TargetKind = 'ema' | 'stopgrad' | 'joint';
 export type LossKind = 'l1' | 'mse';
 
-export interface ModelConfig {
-  kind: ModelKind;
-  obs: 'depth' | 'state';
-  encoder: EncoderConfig;
-  predictor: PredictorConfig;
-  decoder?: DecoderConfig;
-  /** Training objective (JEPA): */
+/** The training objective: the same fields in the CLI's options and in config.json. */
+export interface ObjectiveConfig {
   reg: RegKind;
   regWeight: number;
   target: TargetKind;
@@ -28,6 +23,14 @@ export interface ModelConfig {
   /** Rollout length (actions per training window). */
   k: number;
   rolloutWeight: number;
+}
+
+export interface ModelConfig extends ObjectiveConfig {
+  kind: ModelKind;
+  obs: 'depth' | 'state';
+  encoder: EncoderConfig;
+  predictor: PredictorConfig;
+  decoder?: DecoderConfig;
 }
 
 export interface Networks {
