@@ -30,13 +30,8 @@ export function makeSlideTask(opts: { id: string; description: string; burstThre
     stateLabels: BOTTLE_STATE_LABELS,
     goalLabels: ['goal_x', 'goal_z'],
 
-    build(scene: Scene): void {
-      addBottle(scene);
-    },
-
-    randomize(scene: Scene, rng: Rng): void {
-      randomizeUprightBottle(scene, rng);
-    },
+    build: addBottle,
+    randomize: randomizeUprightBottle,
 
     sampleGoal(scene: Scene, rng: Rng): Float32Array {
       const p = bottleState(scene).position;

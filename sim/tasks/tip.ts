@@ -30,13 +30,8 @@ const tip: TaskDefinition = {
   stateLabels: BOTTLE_STATE_LABELS,
   goalLabels: ['heading_x', 'heading_z', 'anchor_x', 'anchor_z'],
 
-  build(scene: Scene): void {
-    addBottle(scene);
-  },
-
-  randomize(scene: Scene, rng: Rng): void {
-    randomizeUprightBottle(scene, rng);
-  },
+  build: addBottle,
+  randomize: randomizeUprightBottle,
 
   sampleGoal(scene: Scene, rng: Rng): Float32Array {
     const p = bottleState(scene).position;
