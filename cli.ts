@@ -19,13 +19,14 @@ program
   .description('Run exploration episodes (pushes that slide, tip and burst the bottle) and write them to an HDF5 dataset.')
   .requiredOption('--out <file>', 'dataset file to write (.h5); written atomically, an existing file is replaced only on success')
   .option('--task <id|file>', 'task id (slide, tip, fragile) or ./path/to/task.ts', 'slide')
-  .option('--episodes <n>', 'number of episodes', intFlag(1), 200)
+  .option('--episodes <n>', 'number of episodes', intFlag(1), 1000)
   .option('--seed <n>', 'collection seed; episode i uses a seed derived from it and i', intFlag(0, 0xffffffff), 1)
   .option('--obs-size <n>', 'depth image width and height (pixels)', intFlag(4, 512), 32)
   .option('--workers <n>', 'worker threads (default: one per core); the episodes do not depend on it', intFlag(1, 256))
+  .option('--show-pusher', 'show the pusher in the depth images (ablation; by default the camera sees only the task objects)')
   .action(async (o) => {
     const { runCollectCommand } = await import('./sim/collect.ts');
-    await runCollectCommand({ task: o.task, episodes: o.episodes, seed: o.seed, out: o.out, obsSize: o.obsSize, workers: o.workers });
+    await runCollectCommand({ task: o.task, episodes: o.episodes, seed: o.seed, out: o.out, obsSize: o.obsSize, workers: o.workers, showsPusher: Boolean(o.showPusher) });
   });
 
 // ---- train (agent/train.ts) ----
@@ -47,17 +48,20 @@ program
   .option('--proprio <mode>', 'split: latent = [scene from depth, normalized proprio], planners compare only the scene with the goal; mixed: proprio feeds every dim', choiceFlag(['split', 'mixed'] as const), TD.proprio)
   .option('--reg <kind>', 'anti-collapse regularizer: vicreg, sigreg or none', choiceFlag(['vicreg', 'sigreg', 'none'] as const), TD.reg)
   .option('--reg-weight <x>', 'weight of the regularizer', floatFlag(0), TD.regWeight)
+  .option('--smooth-weight <x>', 'weight of the temporal-smoothness term (consecutive scene latents kept close)', floatFlag(0), TD.smoothWeight)
   .option('--target <kind>', 'prediction targets: stopgrad (the encoder, gradient cut), ema (a moving-average copy) or joint (no stop-gradient)', choiceFlag(['stopgrad', 'ema', 'joint'] as const), TD.target)
   .option('--ema <x>', 'EMA decay for --target ema', floatFlag(0, 1), TD.ema)
   .option('--loss <kind>', 'latent prediction loss: l1 (as V-JEPA 2-AC) or mse', choiceFlag(['l1', 'mse'] as const), TD.loss)
   .option('--k <n>', 'rollout steps per training window', intFlag(1, 64), TD.k)
+  .option('--hidden <n>', 'hidden units of the encoder (and decoder) MLP', intFlag(8, 4096), TD.hidden)
+  .option('--predictor-hidden <n>', 'hidden units of the predictor MLP (planners call it for every candidate at every horizon step)', intFlag(8, 4096), TD.predictorHidden)
   .option('--eval-every <n>', 'validate and checkpoint every n steps', intFlag(1), TD.evalEvery)
   .action(async (o) => {
     const { runTrain, trainDefaults } = await import('./agent/train.ts');
     await runTrain({
       ...trainDefaults, data: o.data, out: o.out, model: o.model, steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed,
-      backend: o.backend, resume: Boolean(o.resume), obs: o.obs, latent: o.latent, proprio: o.proprio, reg: o.reg, regWeight: o.regWeight,
-      target: o.target, ema: o.ema, loss: o.loss, k: o.k, evalEvery: o.evalEvery, commandLine: process.argv.slice(2).join(' '),
+      backend: o.backend, resume: Boolean(o.resume), obs: o.obs, latent: o.latent, proprio: o.proprio, reg: o.reg, regWeight: o.regWeight, smoothWeight: o.smoothWeight,
+      target: o.target, ema: o.ema, loss: o.loss, k: o.k, hidden: o.hidden, predictorHidden: o.predictorHidden, evalEvery: o.evalEvery, commandLine: process.argv.slice(2).join(' '),
     });
   });
 
@@ -123,7 +127,7 @@ withSearchFlags(program
 program
   .command('serve')
   .description('Serve the live viewer: the sim, the goal and the plans the agent imagines, over http + WebSockets.')
-  .option('--model <dir>', 'trained checkpoint (default: models/default if present; without a model the oracle planner runs)')
+  .option('--model <dir>', 'trained checkpoint (default: models/<task> if present, e.g. models/slide; without a model the oracle planner runs)')
   .option('--task <id|file>', 'task id (slide, tip, fragile) or ./path/to/task.ts', 'slide')
   .option('--planner <name>', `planner: ${PLANNER_NAMES.join(', ')} (default: jepa-cem with a model, else oracle)`, choiceFlag(PLANNER_NAMES))
   .option('--port <n>', 'http/ws port (0 = any free port)', intFlag(0, 65535), 8080)

@@ -11,6 +11,7 @@ export class CheckpointWorldModel implements WorldModel {
   readonly kind: ModelKind;
   readonly latentDim: number;
   readonly obsSize: { width: number; height: number };
+  readonly showsPusher: boolean;
   readonly probeLabels: string[];
   readonly sceneDims: number;
   readonly actionBounds: ActionBounds;
@@ -24,6 +25,8 @@ export class CheckpointWorldModel implements WorldModel {
     this.kind = config.model.kind;
     this.latentDim = config.model.encoder.latentDim;
     this.obsSize = { ...config.envSpec.obsSize };
+    // Datasets from before the camera option showed the pusher.
+    this.showsPusher = config.envSpec.camera.showsPusher ?? true;
     this.probeLabels = [...config.probe.labels];
     this.sceneDims = sceneDimsOf(config.model.encoder);
     this.actionBounds = boundsOf(config.normalization);

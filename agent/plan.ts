@@ -72,7 +72,7 @@ export async function createRig(o: RigOptions): Promise<Rig> {
     throw new UserError(`model '${o.model}' expects ${model.obsSize.width}x${model.obsSize.height} images; the camera is square`, 'retrain on a dataset collected with --obs-size N');
   }
   // Depth is only rendered for planners that look at it; random and oracle run much faster without.
-  const env = await Env.create({ task, obsSize: model?.obsSize.width, renderDepth: model !== undefined });
+  const env = await Env.create({ task, obsSize: model?.obsSize.width, renderDepth: model !== undefined, showsPusher: model?.showsPusher });
   let planner: Planner;
   try {
     planner = createPlanner(o.planner, { env, model, settings: o.settings });

@@ -67,7 +67,7 @@ export function modelConfigFrom(o: ModelOptions, spec: EnvSpec): ModelConfig {
     kind: o.model, obs, encoder,
     predictor: { latentDim, actionDim: 3, hidden: o.predictorHidden, layers: 2 },
     decoder: o.model === 'generative' ? { latentDim, hidden: o.hidden, pixels: width * height } : undefined,
-    reg: o.reg, regWeight: o.regWeight, target: o.target, ema: o.ema, loss: o.loss, k: o.k, rolloutWeight: o.rolloutWeight,
+    reg: o.reg, regWeight: o.regWeight, target: o.target, ema: o.ema, loss: o.loss, k: o.k, rolloutWeight: o.rolloutWeight, smoothWeight: o.smoothWeight,
   };
 }
 

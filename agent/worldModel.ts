@@ -9,6 +9,8 @@ export interface WorldModel {
   readonly latentDim: number;
   /** Depth image size the encoder expects. */
   readonly obsSize: { width: number; height: number };
+  /** Whether the depth images it was trained on showed the pusher (the Env must render alike). */
+  readonly showsPusher?: boolean;
   /** Names of the probe outputs, e.g. ['bottle_x', 'bottle_z', 'tilt']. */
   readonly probeLabels: string[];
   /**

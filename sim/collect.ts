@@ -20,6 +20,8 @@ export interface CollectOptions {
   seed: number;
   out: string;
   obsSize?: number;
+  /** Show the pusher in the depth images (default false; see CameraSpec.showsPusher). */
+  showsPusher?: boolean;
   /** Default: one per core (os.availableParallelism()). */
   workers?: number;
   /** 'auto': a bar on a TTY, plain lines otherwise. */
@@ -89,14 +91,14 @@ function progressReporter(mode: CollectOptions['progress'], total: number, log: 
 
 /** The canonical command that reproduces a file (workers left out: they do not change it). */
 function commandLine(o: CollectOptions, obsSize: number): string {
-  return `jepa-mpc collect --task ${o.task} --episodes ${o.episodes} --seed ${o.seed} --obs-size ${obsSize} --out ${o.out}`;
+  return `jepa-mpc collect --task ${o.task} --episodes ${o.episodes} --seed ${o.seed} --obs-size ${obsSize}${o.showsPusher ? ' --show-pusher' : ''} --out ${o.out}`;
 }
 
 export async function collect(o: CollectOptions): Promise<CollectResult> {
   const { obsSize, workers } = validate(o);
   ensureWritableTarget(o.out, 'dataset');
   const task = await loadTask(o.task);
-  const probe = await Env.create({ task, obsSize });
+  const probe = await Env.create({ task, obsSize, showsPusher: o.showsPusher });
   const spec = probe.spec;
   probe.free();
   const log = o.log ?? ((s: string) => process.stderr.write(s + '\n'));
@@ -117,7 +119,7 @@ export async function collect(o: CollectOptions): Promise<CollectResult> {
   const progress = progressReporter(o.progress ?? 'auto', o.episodes, log);
   const t0 = performance.now();
   try {
-    const run = await runEpisodePool({ task: o.task, obsSize, renderDepth: true, workers }, seeds, (index, r) => {
+    const run = await runEpisodePool({ task: o.task, obsSize, renderDepth: true, showsPusher: o.showsPusher, workers }, seeds, (index, r) => {
       pending.set(index, r.episode);
       completed++;
       steps += r.episode.length;

@@ -6,12 +6,34 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UserError } from './errors.ts';
+import { warmUpRapier } from './rapierWarmup.ts';
+import { loadTask } from './tasks/registry.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './collectWorker.ts';
 import type { EpisodeData } from './types.ts';
 
 export interface PoolOptions extends WorkerInit {
   workers: number;
+  /** Compile Rapier's wasm with the optimizing compiler in this thread before the workers start
+   * stepping (see rapierWarmup.ts). Default: when the run is long enough to repay its ~2 CPU-s,
+   * i.e. at least WARMUP_MIN_TRANSITIONS transitions at the task's maximum episode length. */
+  warmUp?: boolean;
+  /** Throw-away episodes per built-in task each worker runs when warming up (default
+   * WORKER_WARMUP_EPISODES); a benchmark raises it to time fully optimized workers. */
+  workerWarmupEpisodes?: number;
 }
+
+/** Throw-away episodes per built-in task a warming worker runs (see exerciseSimulation): they
+ * cover slides, tips and a burst, so no later episode meets new types and deoptimizes the hot
+ * code; few enough to be negligible in a run long enough to warm up. */
+export const WORKER_WARMUP_EPISODES = 4;
+
+/**
+ * Below this many (maximum) transitions the run is left to V8's default tiering. Above it, warming
+ * up is cheaper: by default a run pays both for slow baseline code and, a few hundred steps in,
+ * for the same optimizing compile on a background thread (one thread, camera, slide: 2,347
+ * transitions cost 4.4 CPU-s by default against 3.4 with the warm-up, 9,008 cost 9.3 against 6.7).
+ */
+export const WARMUP_MIN_TRANSITIONS = 2000;
 
 export interface PoolEpisode {
   episode: EpisodeData;
@@ -26,6 +48,8 @@ export interface PoolRun {
   /** performance.now() when every worker was ready and work began, and when the run ended. */
   startedAt: number;
   endedAt: number;
+  /** Wall ms of the Rapier warm-up in this thread (0 if none ran); it overlaps worker start-up. */
+  warmupMs: number;
 }
 
 /**
@@ -45,8 +69,9 @@ export function startTsWorker(entry: URL, options: Omit<WorkerOptions, 'eval'> =
 /**
  * Run episode i with seeds[i] for every i, calling onEpisode(i, result) as each finishes.
  * Aborting `signal` stops handing out work, drops episodes in flight, and resolves with
- * interrupted = true. onStart runs once every worker is ready, just before work is handed out.
- * A worker error (bad task file, a bug) terminates the pool and rejects.
+ * interrupted = true. onStart runs once every worker is ready (and the Rapier warm-up, if any,
+ * is done), just before work is handed out. A worker error (bad task file, a bug) terminates the
+ * pool and rejects.
  */
 export function runEpisodePool(
   opts: PoolOptions,
@@ -56,12 +81,16 @@ export function runEpisodePool(
   onStart?: () => void,
 ): Promise<PoolRun> {
   const n = Math.max(1, Math.min(opts.workers, seeds.length));
-  const init: WorkerInit = { task: opts.task, obsSize: opts.obsSize, renderDepth: opts.renderDepth };
+  const init: WorkerInit = { task: opts.task, obsSize: opts.obsSize, renderDepth: opts.renderDepth, showsPusher: opts.showsPusher };
   return new Promise<PoolRun>((resolvePool, rejectPool) => {
     const workers: Worker[] = [];
     let next = 0;
     let done = 0;
-    let ready = 0;
+    const loaded: Worker[] = [];
+    let prepared = 0;
+    /** null until the main thread's warm-up decision and warm-up are done. */
+    let warmWorkers: boolean | null = null;
+    let warmupMs = 0;
     let startedAt = Number.NaN;
     let settled = false;
 
@@ -74,7 +103,7 @@ export function runEpisodePool(
         void w.terminate();
       }
       if (outcome.error !== undefined) rejectPool(outcome.error);
-      else resolvePool({ interrupted: outcome.interrupted ?? false, startedAt, endedAt: performance.now() });
+      else resolvePool({ interrupted: outcome.interrupted ?? false, startedAt, endedAt: performance.now(), warmupMs });
     };
     const onAbort = (): void => finish({ interrupted: done < seeds.length });
 
@@ -90,10 +119,35 @@ export function runEpisodePool(
 
     if (seeds.length === 0 || signal?.aborted) {
       const now = performance.now();
-      resolvePool({ interrupted: seeds.length > 0, startedAt: now, endedAt: now });
+      resolvePool({ interrupted: seeds.length > 0, startedAt: now, endedAt: now, warmupMs: 0 });
       return;
     }
     signal?.addEventListener('abort', onAbort, { once: true });
+    // Start together once every worker is prepared, so throughput excludes start-up.
+    const begin = (): void => {
+      if (settled || prepared < n || !Number.isNaN(startedAt)) return;
+      startedAt = performance.now();
+      onStart?.();
+      for (const each of workers) dispatch(each);
+    };
+    // A loaded worker is prepared at once, or, when warming up, after a few throw-away episodes
+    // that let V8 optimize its own JavaScript (the wasm code it already shares).
+    const prepare = (w: Worker): void => {
+      if (warmWorkers) w.postMessage({ type: 'warm', episodes: opts.workerWarmupEpisodes ?? WORKER_WARMUP_EPISODES } satisfies ToWorker);
+      else prepared++;
+    };
+    // The Rapier warm-up runs here while the workers load; they step only after it, so they run
+    // the code it compiled instead of each compiling their own.
+    void (async () => {
+      const task = await loadTask(opts.task);
+      const wanted = opts.warmUp ?? seeds.length * task.maxSteps >= WARMUP_MIN_TRANSITIONS;
+      if (wanted && !settled) warmupMs = (await warmUpRapier(task)).ms;
+      return wanted;
+    })().then((wanted) => {
+      warmWorkers = wanted;
+      for (const w of loaded) prepare(w);
+      begin();
+    }, (e: unknown) => finish({ error: e }));
     const entry = new URL('./collectWorker.ts', import.meta.url);
     for (let k = 0; k < n; k++) {
       const w = startTsWorker(entry, { workerData: init });
@@ -101,12 +155,12 @@ export function runEpisodePool(
       w.on('message', (m: FromWorker) => {
         if (settled) return;
         if (m.type === 'ready') {
-          // Start together once every worker has its environment, so throughput excludes start-up.
-          if (++ready === n) {
-            startedAt = performance.now();
-            onStart?.();
-            for (const each of workers) dispatch(each);
-          }
+          loaded.push(w);
+          if (warmWorkers !== null) prepare(w);
+          begin();
+        } else if (m.type === 'warmed') {
+          prepared++;
+          begin();
         } else if (m.type === 'episode') {
           done++;
           try {

@@ -4,6 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Env } from './env.ts';
 import { isUserError } from './errors.ts';
+import { exerciseSimulation } from './rapierWarmup.ts';
 import { rollout } from './rollout.ts';
 import { loadTask } from './tasks/registry.ts';
 import type { EpisodeData } from './types.ts';
@@ -12,12 +13,15 @@ export interface WorkerInit {
   task: string;
   obsSize: number;
   renderDepth: boolean;
+  /** Show the pusher in the depth images (CameraSpec.showsPusher). */
+  showsPusher?: boolean;
 }
 
-export type ToWorker = { type: 'run'; index: number; seed: number };
+export type ToWorker = { type: 'run'; index: number; seed: number } | { type: 'warm'; episodes: number };
 
 export type FromWorker =
   | { type: 'ready' }
+  | { type: 'warmed' }
   | { type: 'episode'; index: number; episode: EpisodeData; touched: boolean; stepMs: number }
   | { type: 'error'; index: number; message: string; hint?: string; user: boolean; stack?: string };
 
@@ -33,13 +37,18 @@ async function main(): Promise<void> {
   const post = (m: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
   let env: Env;
   try {
-    env = await Env.create({ task: await loadTask(init.task), obsSize: init.obsSize, renderDepth: init.renderDepth });
+    env = await Env.create({ task: await loadTask(init.task), obsSize: init.obsSize, renderDepth: init.renderDepth, showsPusher: init.showsPusher });
   } catch (e) {
     post(errorMessage(-1, e));
     return;
   }
   // The pool terminates the thread when it is done; the environment's wasm memory goes with it.
   port.on('message', (m: ToWorker) => {
+    if (m.type === 'warm') {
+      // Separate environments and fresh worlds: these leave no trace in the episodes that follow.
+      exerciseSimulation(env.task, m.episodes).then(() => post({ type: 'warmed' }), (e: unknown) => post(errorMessage(-1, e)));
+      return;
+    }
     try {
       const t0 = performance.now();
       const r = rollout(env, m.seed);

@@ -1,8 +1,11 @@
 // A fixed pinhole depth camera rendered by ray casts against the physics world. The table never
 // moves, so its depth is cast once and cached; each frame only re-casts the pixels whose rays can
-// reach a moving body (inside the projected outline of the body's oriented bounding box). That is
-// exact, not an approximation: a ray outside that outline cannot hit the body.
+// reach a moving body (inside the projected outline of the body's oriented bounding box, and, for
+// round shapes, through a slightly grown copy of the shape). That is exact, not an approximation:
+// a ray outside those bounds cannot hit the body. A body whose pose has not changed since the
+// previous frame (a resting bottle) reuses that frame's hits instead of casting again.
 import RAPIER from '@dimforge/rapier3d-compat';
+import { PAD, allRows, cross, dot, normalize, rotate, roundRayBound, sub, type QuatLike, type Vec3Like } from './cameraGeometry.ts';
 import type { Scene, SceneBody } from './scene.ts';
 import type { CameraSpec, Vec3 } from './types.ts';
 
@@ -11,51 +14,12 @@ export function defaultCameraSpec(size = 32): CameraSpec {
   return { width: size, height: size, position: [0, 0.75, 0.5], target: [0, 0, 0.02], fovDeg: 38, near: 0.45, far: 1.25 };
 }
 
-function sub(a: Vec3, b: Vec3): Vec3 {
-  return [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
-}
-function cross(a: Vec3, b: Vec3): Vec3 {
-  return [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
-}
-function normalize(a: Vec3): Vec3 {
-  const n = Math.hypot(a[0], a[1], a[2]);
-  return [a[0] / n, a[1] / n, a[2] / n];
-}
-function dot(a: Vec3, b: Vec3): number {
-  return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-}
-
-/** Rotate v by the unit quaternion q (x, y, z, w). */
-function rotate(q: { x: number; y: number; z: number; w: number }, v: Vec3): Vec3 {
-  const u: Vec3 = [q.x, q.y, q.z];
-  const t = cross(u, v).map((c) => 2 * c) as Vec3;
-  const ut = cross(u, t);
-  return [v[0] + q.w * t[0] + ut[0], v[1] + q.w * t[1] + ut[1], v[2] + q.w * t[2] + ut[2]];
-}
-
-/** Convex hull (Andrew's monotone chain) of 2D points, counter-clockwise, no repeats. */
-function convexHull(points: [number, number][]): [number, number][] {
-  const p = [...points].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  const turn = (o: [number, number], a: [number, number], b: [number, number]): number =>
-    (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
-  const half = (pts: [number, number][]): [number, number][] => {
-    const h: [number, number][] = [];
-    for (const pt of pts) {
-      while (h.length >= 2 && turn(h[h.length - 2], h[h.length - 1], pt) <= 0) h.pop();
-      h.push(pt);
-    }
-    h.pop();
-    return h;
-  };
-  const hull = [...half(p), ...half([...p].reverse())];
-  return hull.length > 0 ? hull : [p[0]];
-}
-
-/** Every pixel, as row spans (for a body reaching behind the camera). */
-function allRows(W: number, H: number): number[] {
-  const spans: number[] = [];
-  for (let i = 0; i < H; i++) spans.push(i, 0, W - 1);
-  return spans;
+/** A body's hits in the last frame it was cast, and the pose they were cast at. */
+interface BodyHits {
+  pose: Float64Array;
+  pixels: Int32Array;
+  depths: Float32Array;
+  count: number;
 }
 
 export interface RenderOptions {
@@ -76,6 +40,12 @@ export class DepthCamera {
   private readonly rawOrigin: ReturnType<typeof RAPIER.VectorOps.intoRaw>;
   private readonly rawDir: ReturnType<typeof RAPIER.VectorOps.intoRaw>;
   private staticDepth: Float32Array | null = null;
+  /** Per collider (a new world has new colliders, so nothing stale survives a reset). */
+  private readonly hitCache = new WeakMap<RAPIER.Collider, BodyHits>();
+  private readonly pose = new Float64Array(7);
+  /** Projected bounding-box corners of the body being outlined (scratch). */
+  private readonly cornerRows = new Float64Array(8);
+  private readonly cornerCols = new Float64Array(8);
   /** Rays cast by the last render (for tests and benchmarks). */
   lastRayCount = 0;
 
@@ -155,49 +125,48 @@ export class DepthCamera {
    * The pixels whose rays can hit the body, as row spans [row, firstColumn, lastColumn]. The body
    * lies inside its oriented bounding box; a ray through a pixel centre can only hit the box if
    * the centre lies inside the convex hull of the box's 8 projected corners. The box is grown by
-   * 5 mm because Rapier's ray cast on rounded shapes reports grazing hits up to ~2 mm outside the
-   * shape (measured); the hull is widened by a hundredth of a pixel against rounding.
+   * PAD (Rapier reports grazing hits on rounded shapes up to ~2 mm outside them); the outline is
+   * widened by a hundredth of a pixel against rounding. A row's stretch of the hull runs between
+   * its crossings with the segments joining pairs of corners (the hull's edges are among them,
+   * and every such segment lies inside the hull), which needs no hull construction: that version
+   * cost V8 ~0.2 s to optimize, again after every deoptimization, in every worker.
    */
-  private pixelSpans(entry: SceneBody): number[] {
+  private pixelSpans(entry: SceneBody, t: Vec3Like, q: QuatLike): number[] {
     const { width: W, height: H } = this.spec;
-    const t = entry.body.translation();
-    const q = entry.body.rotation();
-    const pad = 0.005;
     const sh = entry.spec.shape;
     const he: Vec3 = sh.kind === 'box' ? sh.halfExtents : sh.kind === 'cylinder' ? [sh.radius, sh.halfHeight, sh.radius] : [sh.radius, sh.radius, sh.radius];
-    const pts: [number, number][] = [];
+    const pi = this.cornerRows, pj = this.cornerCols;
+    let iMin = Infinity, iMax = -Infinity;
     for (let c = 0; c < 8; c++) {
-      const local: Vec3 = [(c & 1 ? 1 : -1) * (he[0] + pad), (c & 2 ? 1 : -1) * (he[1] + pad), (c & 4 ? 1 : -1) * (he[2] + pad)];
+      const local: Vec3 = [(c & 1 ? 1 : -1) * (he[0] + PAD), (c & 2 ? 1 : -1) * (he[1] + PAD), (c & 4 ? 1 : -1) * (he[2] + PAD)];
       const w = rotate(q, local);
       const d = sub([t.x + w[0], t.y + w[1], t.z + w[2]], this.spec.position);
       const zc = dot(d, this.forward);
       if (zc <= 1e-6) return allRows(W, H);
       const xs = dot(d, this.right) / zc / (this.tanHalf * (W / H));
       const ys = dot(d, this.up) / zc / this.tanHalf;
-      pts.push([((1 - ys) / 2) * H - 0.5, ((xs + 1) / 2) * W - 0.5]);
+      pi[c] = ((1 - ys) / 2) * H - 0.5;
+      pj[c] = ((xs + 1) / 2) * W - 0.5;
+      if (pi[c] < iMin) iMin = pi[c];
+      if (pi[c] > iMax) iMax = pi[c];
     }
-    const hull = convexHull(pts);
     const eps = 0.01;
-    let iMin = Infinity, iMax = -Infinity;
-    for (const [i] of hull) {
-      if (i < iMin) iMin = i;
-      if (i > iMax) iMax = i;
-    }
     const spans: number[] = [];
     for (let row = Math.max(0, Math.ceil(iMin - eps)); row <= Math.min(H - 1, Math.floor(iMax + eps)); row++) {
       let lo = Infinity, hi = -Infinity;
-      for (let k = 0; k < hull.length; k++) {
-        const [ia, ja] = hull[k];
-        const [ib, jb] = hull[(k + 1) % hull.length];
-        if (row < Math.min(ia, ib) - eps || row > Math.max(ia, ib) + eps) continue;
-        if (Math.abs(ib - ia) < 1e-9) {
-          lo = Math.min(lo, ja, jb);
-          hi = Math.max(hi, ja, jb);
-        } else {
-          const u = Math.max(0, Math.min(1, (row - ia) / (ib - ia)));
-          const j = ja + u * (jb - ja);
-          lo = Math.min(lo, j);
-          hi = Math.max(hi, j);
+      for (let a = 0; a < 8; a++) {
+        for (let b = a + 1; b < 8; b++) {
+          const ia = pi[a], ib = pi[b], ja = pj[a], jb = pj[b];
+          if (row < Math.min(ia, ib) - eps || row > Math.max(ia, ib) + eps) continue;
+          if (Math.abs(ib - ia) < 1e-9) {
+            lo = Math.min(lo, ja, jb);
+            hi = Math.max(hi, ja, jb);
+          } else {
+            const u = Math.max(0, Math.min(1, (row - ia) / (ib - ia)));
+            const j = ja + u * (jb - ja);
+            lo = Math.min(lo, j);
+            hi = Math.max(hi, j);
+          }
         }
       }
       const j0 = Math.max(0, Math.ceil(lo - eps)), j1 = Math.min(W - 1, Math.floor(hi + eps));
@@ -225,23 +194,65 @@ export class DepthCamera {
     const maxToi = this.spec.far * 2;
     let rays = 0;
     for (const entry of movers) {
-      const spans = this.pixelSpans(entry);
-      for (let s = 0; s < spans.length; s += 3) {
-        const row = spans[s] * W;
-        for (let j = spans[s + 1]; j <= spans[s + 2]; j++) {
-          const p = row + j;
-          this.aimRay(p);
-          rays++;
-          const toi = this.castOn(scene, entry.collider, maxToi);
-          if (toi >= 0) {
-            const d = this.normalizeDepth(toi);
-            if (d < depth[p]) depth[p] = d;
-          }
-        }
+      const t = entry.body.translation(), q = entry.body.rotation();
+      let hits = this.cachedHits(entry, t, q);
+      if (!hits) {
+        const cast = this.castBody(scene, entry, t, q, maxToi);
+        rays += cast.rays;
+        hits = cast;
+      }
+      for (let k = 0; k < hits.count; k++) {
+        const p = hits.pixels[k];
+        if (hits.depths[k] < depth[p]) depth[p] = hits.depths[k];
       }
     }
     this.lastRayCount = rays;
     return depth;
+  }
+
+  /**
+   * The body's hits from the previous frame if its pose is bit-identical (then so is every cast),
+   * else null. The collider's pose is a function of the body's: Rapier only moves colliders by
+   * propagating body poses, and the scene never places a collider on its own.
+   */
+  private cachedHits(entry: SceneBody, t: Vec3Like, q: QuatLike): BodyHits | null {
+    const pose = this.pose;
+    pose[0] = t.x; pose[1] = t.y; pose[2] = t.z; pose[3] = q.x; pose[4] = q.y; pose[5] = q.z; pose[6] = q.w;
+    const hit = this.hitCache.get(entry.collider);
+    if (!hit) return null;
+    for (let i = 0; i < 7; i++) if (!Object.is(hit.pose[i], pose[i])) return null;
+    return hit;
+  }
+
+  /** Cast every ray that can reach the body; remember the hits with the pose (from cachedHits). */
+  private castBody(scene: Scene, entry: SceneBody, t: Vec3Like, q: QuatLike, maxToi: number): BodyHits & { rays: number } {
+    const W = this.spec.width;
+    const spans = this.pixelSpans(entry, t, q);
+    const bound = roundRayBound(entry.spec.shape, t, q, this.spec.position, this.dirs);
+    let cap = 0;
+    for (let s = 0; s < spans.length; s += 3) cap += spans[s + 2] - spans[s + 1] + 1;
+    const pixels = new Int32Array(cap);
+    const depths = new Float32Array(cap);
+    let count = 0;
+    let rays = 0;
+    for (let s = 0; s < spans.length; s += 3) {
+      const row = spans[s] * W;
+      for (let j = spans[s + 1]; j <= spans[s + 2]; j++) {
+        const p = row + j;
+        if (bound && !bound(p)) continue;
+        this.aimRay(p);
+        rays++;
+        const toi = this.castOn(scene, entry.collider, maxToi);
+        if (toi >= 0) {
+          pixels[count] = p;
+          depths[count] = this.normalizeDepth(toi);
+          count++;
+        }
+      }
+    }
+    const hits = { pose: Float64Array.from(this.pose), pixels, depths, count };
+    this.hitCache.set(entry.collider, hits);
+    return { ...hits, rays };
   }
 
   /** Reference renderer: one world ray cast per pixel, no cache. The world's query structure is

@@ -17,6 +17,8 @@ export interface EnvOptions {
   obsSize?: number;
   /** Render depth images (default true). Off, observations carry an empty depth array. */
   renderDepth?: boolean;
+  /** Show the pusher in the depth images (default false; see CameraSpec.showsPusher). */
+  showsPusher?: boolean;
 }
 
 /** Everything needed to put the episode back where it was (used by the oracle planner). */
@@ -65,7 +67,7 @@ export class Env {
     }
     this.task = opts.task;
     this.renderDepth = opts.renderDepth ?? true;
-    this.camera = new DepthCamera(defaultCameraSpec(size));
+    this.camera = new DepthCamera({ ...defaultCameraSpec(size), showsPusher: opts.showsPusher ?? false });
     this.spec = {
       taskId: this.task.id,
       obsSize: { width: size, height: size },
@@ -149,7 +151,7 @@ export class Env {
         y: y0 + (a[2] - y0) * smoothstep(k / SUBSTEPS),
         z: clamp(z0 + a[1] * t),
       });
-      scene.world.step(scene.events);
+      scene.step();
       for (const [id, f] of drainPusherForces(scene)) {
         contact = true;
         if (f > maxForce) maxForce = f;
@@ -186,7 +188,7 @@ export class Env {
   observe(): Observation {
     const scene = this.live();
     return {
-      depth: this.renderDepth ? this.camera.render(scene) : new Float32Array(0),
+      depth: this.renderDepth ? this.camera.render(scene, { hidePusher: this.camera.spec.showsPusher !== true }) : new Float32Array(0),
       proprio: Float32Array.from(scene.pusherPosition()),
       state: this.task.state(scene),
     };

@@ -195,6 +195,18 @@ export class Scene {
     this.pusher.body.setNextKinematicTranslation(v);
   }
 
+  /**
+   * One physics step of PHYSICS_DT, collecting contact-force events in `events`. Same as
+   * world.step(events) minus its JS bookkeeping for bodies the engine creates by itself (soft-body
+   * tears): it re-lists every body and collider handle through wasm callbacks after each step,
+   * ~3 % of a transition here. Scene creates and removes every body through the World API, which
+   * keeps those maps current itself, so there is nothing for it to find.
+   */
+  step(): void {
+    const w = this.world;
+    w.physicsPipeline.step(w.gravity, w.integrationParameters, w.islands, w.broadPhase, w.narrowPhase, w.bodies, w.colliders, w.softBodies, w.impulseJoints, w.multibodyJoints, w.ccdSolver, this.events);
+  }
+
   /** Collider positions follow body poses set by hand (no step needed before ray casts). */
   syncColliders(): void {
     this.world.propagateModifiedBodyPositionsToColliders();

@@ -36,6 +36,14 @@ export interface CameraSpec {
   /** Distances (m) mapped to depth 0 and 1. */
   near: number;
   far: number;
+  /**
+   * Whether the pusher shows in the agent's depth images. Default false: the camera sees the
+   * task's objects and the agent knows its own body from proprio (as robot learning often masks
+   * the arm out of its images). The goal image never shows it, so with the pusher in view the
+   * learned latent distance to the goal followed the pusher rather than the bottle. Absent in
+   * datasets and checkpoints written before the option existed, which showed it.
+   */
+  showsPusher?: boolean;
 }
 
 export type OutcomeKind = 'running' | 'success' | 'burst' | 'failure' | 'timeout';

@@ -20,14 +20,14 @@ function distance(kind: ModelConfig['loss'], a: tf.Tensor, b: tf.Tensor): tf.Sca
   return (kind === 'l1' ? tf.mean(tf.abs(tf.sub(a, b))) : tf.mean(tf.squaredDifference(a, b))) as tf.Scalar;
 }
 
-export const jepaTermNames = ['loss', 'teacher', 'rollout', 'reg'] as const;
+export const jepaTermNames = ['loss', 'teacher', 'rollout', 'reg', 'smooth'] as const;
 export const generativeTermNames = ['loss', 'recon', 'teacher', 'rollout'] as const;
 
 export function termNames(cfg: ModelConfig): readonly string[] {
   return cfg.kind === 'jepa' ? jepaTermNames : generativeTermNames;
 }
 
-/** Returns [total, teacher, rollout, reg]. `step` seeds SIGReg's random directions. */
+/** Returns [total, teacher, rollout, reg, smooth]. `step` seeds SIGReg's random directions. */
 export function jepaLoss(nets: Networks, cfg: ModelConfig, bt: BatchTensors, B: number, step: number): tf.Scalar[] {
   const k = cfg.k;
   const z = nets.encoder.apply(cfg.obs === 'depth' ? [bt.depth as tf.Tensor2D, bt.vec] : [bt.vec], { training: true }) as tf.Tensor2D;
@@ -60,8 +60,13 @@ export function jepaLoss(nets: Networks, cfg: ModelConfig, bt: BatchTensors, B: 
   } else if (cfg.reg === 'sigreg') {
     reg = sigreg(tf.slice(zReg, [0, 0], [B, -1]) as tf.Tensor2D, (step * 7919 + 17) >>> 0);
   }
-  const total = tf.addN([teacher, tf.mul(rollout, cfg.rolloutWeight), tf.mul(reg, cfg.regWeight)]) as tf.Scalar;
-  return [total, teacher, rollout, reg];
+  // Consecutive frames should sit close: with the variance term spreading the latents apart, the
+  // distance between two latents then grows with how many steps of motion separate them, which is
+  // what the planner's goal distance needs (a latent that scatters small moves far apart gives the
+  // planner no slope to follow).
+  const smooth = tf.mean(tf.squaredDifference(tf.slice(zReg, [0, 0], [k * B, -1]), tf.slice(zReg, [B, 0], [k * B, -1]))) as tf.Scalar;
+  const total = tf.addN([teacher, tf.mul(rollout, cfg.rolloutWeight), tf.mul(reg, cfg.regWeight), tf.mul(smooth, cfg.smoothWeight ?? 0)]) as tf.Scalar;
+  return [total, teacher, rollout, reg, smooth];
 }
 
 /** target <- m * target + (1 - m) * online, weight by weight. */

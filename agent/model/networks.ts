@@ -23,6 +23,11 @@ export interface ObjectiveConfig {
   /** Rollout length (actions per training window). */
   k: number;
   rolloutWeight: number;
+  /**
+   * Weight of the temporal-smoothness term (as PLDM's): the mean squared change of the scene
+   * latent between consecutive frames. Absent in checkpoints written before it existed (= 0).
+   */
+  smoothWeight?: number;
 }
 
 export interface ModelConfig extends ObjectiveConfig {

@@ -104,14 +104,16 @@ export function randomizeUprightBottle(scene: Scene, rng: Rng, spread = 0.05): v
 
 /**
  * Pusher start behind the bottle: on the side opposite `towardAngle` (the direction the bottle
- * should move), jittered by up to +-25 deg, 6-8 cm from the bottle's axis, at a random height.
+ * should move), jittered by up to +-25 deg, 6-8 cm from the bottle's axis, at a random height
+ * within `heights` (default: the whole action range).
  */
-export function pusherBehindBottle(scene: Scene, towardAngle: number, rng: Rng, bounds: ActionBounds): Vec3 {
+export function pusherBehindBottle(scene: Scene, towardAngle: number, rng: Rng, bounds: ActionBounds,
+  heights: readonly [number, number] = [bounds.low[2], bounds.high[2]]): Vec3 {
   const p = bottleState(scene).position;
   const angle = towardAngle + Math.PI + rng.uniform(-25, 25) * DEG;
   const dist = rng.uniform(0.06, 0.08);
   const clamp = (v: number): number => Math.max(-WORKSPACE_HALF, Math.min(WORKSPACE_HALF, v));
-  return [clamp(p[0] + dist * Math.cos(angle)), rng.uniform(bounds.low[2], bounds.high[2]), clamp(p[2] + dist * Math.sin(angle))];
+  return [clamp(p[0] + dist * Math.cos(angle)), rng.uniform(heights[0], heights[1]), clamp(p[2] + dist * Math.sin(angle))];
 }
 
 /** Quaternion turning the bottle's axis (+Y) to lie flat pointing along heading (rad). */

@@ -1,7 +1,8 @@
 // Task Description: push the upright bottle so its centre reaches a goal spot on the table.
 // Randomizations: bottle start within +-5 cm of the table centre; goal 6-15 cm from the start in
 //   a uniformly random direction; pusher 6-8 cm behind the bottle on the side opposite the goal
-//   (direction jittered +-25 deg), at a random height within the action bounds.
+//   (direction jittered +-25 deg), at a random sliding height of 1.5-4.5 cm (a fingertip resting
+//   low; from high up, an approach that dips while it moves in tips the bottle before it slides).
 // Success Conditions: centre within 3 cm of the goal, tilt under 10 deg, not burst.
 //   Failure: tilt over 45 deg (fell over) or the bottle left the table.
 import type { Rng } from '../rng.ts';
@@ -18,6 +19,8 @@ import {
 export const SLIDE_SUCCESS_RADIUS = 0.03;
 export const SLIDE_MAX_TILT = 10 * DEG;
 export const SLIDE_FALLEN_TILT = 45 * DEG;
+/** Pusher start heights (m): low enough that a push slides the bottle (tipping starts ~7 cm). */
+export const SLIDE_START_HEIGHTS: readonly [number, number] = [0.015, 0.045];
 
 /** Builds a slide-like task; `fragile` reuses it with a lower burst threshold. */
 export function makeSlideTask(opts: { id: string; description: string; burstThreshold: number; maxSteps?: number }): TaskDefinition {
@@ -42,7 +45,7 @@ export function makeSlideTask(opts: { id: string; description: string; burstThre
 
     pusherStart(scene: Scene, goal: Float32Array, rng: Rng): Vec3 {
       const p = bottleState(scene).position;
-      return pusherBehindBottle(scene, Math.atan2(goal[1] - p[2], goal[0] - p[0]), rng, BOTTLE_ACTION_BOUNDS);
+      return pusherBehindBottle(scene, Math.atan2(goal[1] - p[2], goal[0] - p[0]), rng, BOTTLE_ACTION_BOUNDS, SLIDE_START_HEIGHTS);
     },
 
     placeAtGoal(scene: Scene, goal: Float32Array): void {

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DepthCamera, defaultCameraSpec } from '../../sim/depthCamera.ts';
 import { Env } from '../../sim/env.ts';
+import { Scene } from '../../sim/scene.ts';
 import { builtinTasks } from '../../sim/tasks/registry.ts';
 import { Rng } from '../../sim/rng.ts';
 import { BOTTLE_HALF_HEIGHT } from '../../sim/tasks/bottle.ts';
@@ -10,6 +12,9 @@ beforeAll(async () => {
   env = await Env.create({ task: builtinTasks.tip });
 });
 afterAll(() => env.free());
+
+/** One world ray cast per pixel, with the pusher shown or hidden as the environment's camera. */
+const bruteForce = (): Float32Array => env.depthCamera.renderBruteForce(env.physics, { hidePusher: env.spec.camera.showsPusher !== true });
 
 describe('DepthCamera', () => {
   it('renders values in 0..1 with the bottle nearer than the table behind it', () => {
@@ -35,7 +40,7 @@ describe('DepthCamera', () => {
       env.reset(30 + ep);
       for (let t = 0; t < 15 && !env.isDone; t++) {
         const r = env.step([rng.uniform(-0.25, 0.25), rng.uniform(-0.25, 0.25), rng.uniform(0.015, 0.2)]);
-        const brute = env.depthCamera.renderBruteForce(env.physics);
+        const brute = bruteForce();
         expect(Array.from(r.observation.depth)).toEqual(Array.from(brute));
         compared++;
       }
@@ -45,19 +50,56 @@ describe('DepthCamera', () => {
     env.setGoal(Float32Array.from([1, 0]));
     for (let t = 0; t < 30 && !env.isDone; t++) {
       const r = env.step([0.1, 0, 0.16]);
-      expect(Array.from(r.observation.depth)).toEqual(Array.from(env.depthCamera.renderBruteForce(env.physics)));
+      expect(Array.from(r.observation.depth)).toEqual(Array.from(bruteForce()));
       compared++;
     }
     expect(env.outcome().kind).toBe('success');
     stage(env, 2, [0.05, 0.05], [0.05, 0.26, 0.05]);
     const burst = hold(env, [0, 0, 0.15], 3);
     expect(burst[burst.length - 1].info.burst).toBe(true);
-    expect(Array.from(env.observe().depth)).toEqual(Array.from(env.depthCamera.renderBruteForce(env.physics)));
+    expect(Array.from(env.observe().depth)).toEqual(Array.from(bruteForce()));
     expect(compared).toBeGreaterThan(20);
     // The cache is the point: far fewer rays than pixels.
     env.reset(1);
     env.step([0, 0, 0.1]);
     expect(env.depthCamera.lastRayCount).toBeLessThan(32 * 32 * 0.3);
+  });
+
+  it('skipped rays and reused hits stay exact for spinning spheres, cylinders and boxes, and resting ones', () => {
+    // Bodies dropped spinning near the camera's view centre, then left to settle: the per-shape
+    // ray bounds meet rotated shapes, and the per-body reuse meets bodies that stop moving.
+    const scene = new Scene();
+    const cam = new DepthCamera(defaultCameraSpec(24));
+    try {
+      const rng = new Rng(5);
+      const shapes = [
+        { kind: 'sphere' as const, radius: 0.03 },
+        { kind: 'cylinder' as const, radius: 0.03, halfHeight: 0.06 },
+        { kind: 'box' as const, halfExtents: [0.02, 0.04, 0.03] as [number, number, number] },
+      ];
+      shapes.forEach((shape, i) => {
+        scene.addBody({ id: `b${i}`, role: 'object', shape, color: '#fff', mass: 0.2, friction: 0.5 }, {
+          position: [-0.12 + 0.12 * i, 0.1 + 0.03 * i, 0.02],
+          rotation: [0, 0, 0, 1],
+          linvel: [rng.uniform(-0.3, 0.3), 0, rng.uniform(-0.3, 0.3)],
+          angvel: [rng.uniform(-8, 8), rng.uniform(-8, 8), rng.uniform(-8, 8)],
+        });
+      });
+      scene.syncColliders();
+      let reused = 0;
+      for (let t = 0; t < 240; t++) {
+        scene.step();
+        if (t % 4 !== 0) continue;
+        const depth = cam.render(scene);
+        if (cam.lastRayCount === 0) reused++;
+        expect(Array.from(depth)).toEqual(Array.from(cam.renderBruteForce(scene)));
+      }
+      // Everything came to rest (asleep) before the end, so later frames cast no ray at all.
+      expect(reused).toBeGreaterThan(3);
+    } finally {
+      cam.free();
+      scene.free();
+    }
   });
 
   it('honours obsSize and renders the goal without the pusher', async () => {

@@ -132,4 +132,30 @@ describe('Env', () => {
     expect(env.spec.stateLabels.length).toBe(env.observe().state.length);
     expect(env.observe().depth.length).toBe(16 * 16);
   });
+
+  it('leaves the pusher out of the depth image unless the camera is set to show it', async () => {
+    // Fine pixels: the fingertip-sized pusher must cover some pixel centres.
+    const masked = await Env.create({ task: builtinTasks.slide, obsSize: 64 });
+    const shown = await Env.create({ task: builtinTasks.slide, obsSize: 64, showsPusher: true });
+    try {
+      for (const e of [masked, shown]) {
+        e.reset(5);
+        // Lift the pusher high up where the camera sees it clearly, away from the bottle.
+        e.step([0.2, 0.2, 0.26]);
+      }
+      expect(masked.spec.camera.showsPusher).toBe(false);
+      expect(shown.spec.camera.showsPusher).toBe(true);
+      const hidden = masked.observe().depth;
+      const visible = shown.observe().depth;
+      const objectsOnly = masked.depthCamera.render(masked.physics, { hidePusher: true });
+      expect(Array.from(hidden)).toEqual(Array.from(objectsOnly));
+      // The pusher sits closer to the camera than whatever is behind it.
+      const nearer = visible.filter((v, i) => v < hidden[i] - 1e-3).length;
+      expect(nearer).toBeGreaterThan(0);
+      expect(visible.every((v, i) => v <= hidden[i] + 1e-6)).toBe(true);
+    } finally {
+      masked.free();
+      shown.free();
+    }
+  });
 });

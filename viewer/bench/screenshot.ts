@@ -1,4 +1,4 @@
-// `npx tsx viewer/bench/screenshot.ts [--model models/default] [--task slide] [--planner ...]
+// `npx tsx viewer/bench/screenshot.ts [--model models/slide] [--task slide] [--planner ...]
 //   [--wait 12] [--out docs/screenshot.png]`: serves the viewer, opens it in headless Chromium
 // (Debian's /usr/bin/chromium, WebGL on SwiftShader), lets a few plans play and saves a screenshot
 // — the README's picture, regenerated whenever the model or the page changes.
@@ -13,7 +13,7 @@ import { serve } from '../server/serve.ts';
 
 async function main(): Promise<void> {
   const o = new Command()
-    .option('--model <dir>', 'checkpoint (default: models/default if present)')
+    .option('--model <dir>', 'checkpoint (default: models/<task> if present)')
     .option('--task <id>', 'task', 'slide')
     .option('--planner <name>', 'planner', choiceFlag(PLANNER_NAMES))
     .option('--wait <s>', 'seconds of play before the shot', floatFlag(1, 600), 12)

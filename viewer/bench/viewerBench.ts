@@ -1,4 +1,4 @@
-// `npm run bench:viewer [-- --seconds 120 --planner oracle --model models/default --clients 1]`
+// `npm run bench:viewer [-- --seconds 120 --planner oracle --model models/slide --clients 1]`
 // Runs the real viewer server in this process (planner included, so planning blocks this event
 // loop as it does in `serve`) and headless ws clients in worker threads (their own event loops,
 // so they time frames honestly). Reports frames/s received, sim-to-client latency (each frame
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   const o = new Command()
     .option('--seconds <n>', 'how long to stream', floatFlag(3, 3600), 120)
     .option('--planner <name>', 'planner (default: jepa-cem with a model, else oracle)', choiceFlag(PLANNER_NAMES))
-    .option('--model <dir>', 'checkpoint directory (default: models/default if present)')
+    .option('--model <dir>', 'checkpoint directory (default: models/<task> if present)')
     .option('--task <id>', 'task', 'slide')
     .option('--clients <n>', 'concurrent headless viewers', intFlag(1, 16), 1)
     .parse(process.argv)

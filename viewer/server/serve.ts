@@ -10,10 +10,13 @@ import { startViewerServer, type ViewerServer } from './server.ts';
 import { workerRunnerFactory } from './workerRunner.ts';
 import type { RunnerFactory } from './episodeRunner.ts';
 
-export const DEFAULT_MODEL_DIR = 'models/default';
+/** Where `train` puts a task's model by convention (as `bench --models-dir models` expects). */
+export function defaultModelDir(taskId: string): string {
+  return join('models', taskId);
+}
 
 export interface ServeOptions {
-  /** Checkpoint dir; undefined = models/default if it exists, else run without a model. */
+  /** Checkpoint dir; undefined = models/<task id> if it exists, else run without a model. */
   model?: string;
   task: string;
   /** undefined = jepa-cem with a model, oracle without. */
@@ -35,19 +38,20 @@ async function modelKindOf(dir: string | undefined): Promise<'jepa' | 'generativ
 
 export async function serve(opts: ServeOptions): Promise<ViewerServer & { planner: PlannerName; modelDir?: string }> {
   const log = opts.log ?? ((l: string) => process.stdout.write(l + '\n'));
+  // Check the task first so a bad --task fails at once with a clear message (the worker loads it again).
+  const task = await loadTask(opts.task);
+  const fallback = defaultModelDir(task.id);
   let modelDir = opts.model;
-  if (modelDir === undefined && existsSync(join(DEFAULT_MODEL_DIR, 'config.json'))) modelDir = DEFAULT_MODEL_DIR;
+  if (modelDir === undefined && existsSync(join(fallback, 'config.json'))) modelDir = fallback;
   if (modelDir !== undefined && !existsSync(modelDir)) {
     throw new UserError(`model directory '${modelDir}' does not exist`, "train one with 'jepa-mpc train --data ... --out <dir>', or omit --model to run the oracle planner");
   }
   const planner: PlannerName = opts.planner ?? (modelDir ? 'jepa-cem' : 'oracle');
-  if (!opts.planner && !modelDir) log(`viewer: no model at ${DEFAULT_MODEL_DIR}; running the 'oracle' planner (pass --model <dir> for jepa-cem)`);
+  if (!opts.planner && !modelDir) log(`viewer: no model at ${fallback}; running the 'oracle' planner (pass --model <dir> for jepa-cem)`);
   if (modelKindFor(planner) && !modelDir) {
     throw new UserError(`planner '${planner}' needs a trained model`, 'pass --model <dir>, or use --planner oracle or --planner random');
   }
 
-  // Check the task here so a bad --task fails at once with a clear message (the worker loads it again).
-  await loadTask(opts.task);
   const tasks = new Set<string>([...Object.keys(builtinTasks), opts.task]);
 
   if (opts.ensureBuild) await ensureViewerBuilt(log);

@@ -37,7 +37,7 @@ export class SimRunner implements EpisodeRunner {
 
   static async create(task: TaskDefinition, planner: PlannerName, model: WorldModel | undefined): Promise<SimRunner> {
     const obsSize = model ? model.obsSize.width : 32;
-    const env = await Env.create({ task, obsSize });
+    const env = await Env.create({ task, obsSize, showsPusher: model?.showsPusher });
     try {
       return new SimRunner(task.id, planner, env, createPlanner(planner, { env, model }));
     } catch (e) {
