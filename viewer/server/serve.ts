@@ -15,6 +15,18 @@ export function defaultModelDir(taskId: string): string {
   return join('models', taskId);
 }
 
+/**
+ * The model a runner for `task` loads. An explicit --model serves every task. Without one, a
+ * built-in task gets its own models/<task> when that exists (switching to tip in the page must not
+ * plan tip goals with the slide model), else the model chosen at start.
+ */
+export function modelDirForTask(task: string, explicit: string | undefined, initial: string | undefined,
+  hasModel: (dir: string) => boolean = (dir) => existsSync(join(dir, 'config.json'))): string | undefined {
+  if (explicit !== undefined || !(task in builtinTasks)) return initial;
+  const own = defaultModelDir(task);
+  return hasModel(own) ? own : initial;
+}
+
 export interface ServeOptions {
   /** Checkpoint dir; undefined = models/<task id> if it exists, else run without a model. */
   model?: string;
@@ -62,7 +74,11 @@ export async function serve(opts: ServeOptions): Promise<ViewerServer & { planne
   }
   const planners = PLANNER_NAMES.filter((p) => modelKindFor(p) === undefined || modelKindFor(p) === kind);
   // Each runner (sim + planner + model) lives in a worker thread: planning never stalls the stream.
-  const factory: RunnerFactory = workerRunnerFactory({ modelDir, backend: opts.backend }, log);
+  const base = workerRunnerFactory({ modelDir, backend: opts.backend }, log);
+  const factory: RunnerFactory = (choice) => {
+    const dir = modelDirForTask(choice.task, opts.model, modelDir);
+    return dir === modelDir ? base(choice) : workerRunnerFactory({ modelDir: dir, backend: opts.backend }, log)(choice);
+  };
 
   const server = await startViewerServer({
     host: opts.host, port: opts.port, staticDir: DIST_DIR, factory, log,
