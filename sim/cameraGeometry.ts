@@ -24,7 +24,7 @@ export function dot(a: Vec3, b: Vec3): number {
 }
 
 /** Rotate v by the unit quaternion q (x, y, z, w). */
-export function rotate(q: { x: number; y: number; z: number; w: number }, v: Vec3): Vec3 {
+export function rotate(q: QuatLike, v: Vec3): Vec3 {
   const u: Vec3 = [q.x, q.y, q.z];
   const t = cross(u, v).map((c) => 2 * c) as Vec3;
   const ut = cross(u, t);

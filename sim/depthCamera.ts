@@ -10,8 +10,8 @@ import type { Scene, SceneBody } from './scene.ts';
 import type { CameraSpec, Vec3 } from './types.ts';
 
 /** From above and in front of the workspace, framing the +-0.3 m pusher workspace. */
-export function defaultCameraSpec(size = 32): CameraSpec {
-  return { width: size, height: size, position: [0, 0.75, 0.5], target: [0, 0, 0.02], fovDeg: 38, near: 0.45, far: 1.25 };
+export function defaultCameraSpec(size = 32, showsPusher = false): CameraSpec {
+  return { width: size, height: size, position: [0, 0.75, 0.5], target: [0, 0, 0.02], fovDeg: 38, near: 0.45, far: 1.25, showsPusher };
 }
 
 /** A body's hits in the last frame it was cast, and the pose they were cast at. */
@@ -23,7 +23,8 @@ interface BodyHits {
 }
 
 export interface RenderOptions {
-  /** Leave the pusher out (used for goal images, which show only the task's objects). */
+  /** Leave the pusher out. Default: as the spec says (`showsPusher: false` leaves it out; a spec
+   * without the field, from before it existed, shows it). Goal images always leave it out. */
   hidePusher?: boolean;
 }
 
@@ -190,14 +191,16 @@ export class DepthCamera {
     const depth = out ?? new Float32Array(W * this.spec.height);
     depth.set(this.ensureStatic(scene));
     const movers = scene.bodies();
-    if (!opts.hidePusher) movers.push(scene.pusher);
+    if (!this.hidesPusher(opts)) movers.push(scene.pusher);
     const maxToi = this.spec.far * 2;
     let rays = 0;
     for (const entry of movers) {
       const t = entry.body.translation(), q = entry.body.rotation();
-      let hits = this.cachedHits(entry, t, q);
+      const pose = this.pose;
+      pose[0] = t.x; pose[1] = t.y; pose[2] = t.z; pose[3] = q.x; pose[4] = q.y; pose[5] = q.z; pose[6] = q.w;
+      let hits = this.cachedHits(entry, pose);
       if (!hits) {
-        const cast = this.castBody(scene, entry, t, q, maxToi);
+        const cast = this.castBody(scene, entry, t, q, pose, maxToi);
         rays += cast.rays;
         hits = cast;
       }
@@ -215,17 +218,15 @@ export class DepthCamera {
    * else null. The collider's pose is a function of the body's: Rapier only moves colliders by
    * propagating body poses, and the scene never places a collider on its own.
    */
-  private cachedHits(entry: SceneBody, t: Vec3Like, q: QuatLike): BodyHits | null {
-    const pose = this.pose;
-    pose[0] = t.x; pose[1] = t.y; pose[2] = t.z; pose[3] = q.x; pose[4] = q.y; pose[5] = q.z; pose[6] = q.w;
+  private cachedHits(entry: SceneBody, pose: Float64Array): BodyHits | null {
     const hit = this.hitCache.get(entry.collider);
     if (!hit) return null;
     for (let i = 0; i < 7; i++) if (!Object.is(hit.pose[i], pose[i])) return null;
     return hit;
   }
 
-  /** Cast every ray that can reach the body; remember the hits with the pose (from cachedHits). */
-  private castBody(scene: Scene, entry: SceneBody, t: Vec3Like, q: QuatLike, maxToi: number): BodyHits & { rays: number } {
+  /** Cast every ray that can reach the body; remember the hits with the pose they were cast at. */
+  private castBody(scene: Scene, entry: SceneBody, t: Vec3Like, q: QuatLike, pose: Float64Array, maxToi: number): BodyHits & { rays: number } {
     const W = this.spec.width;
     const spans = this.pixelSpans(entry, t, q);
     const bound = roundRayBound(entry.spec.shape, t, q, this.spec.position, this.dirs);
@@ -250,9 +251,13 @@ export class DepthCamera {
         }
       }
     }
-    const hits = { pose: Float64Array.from(this.pose), pixels, depths, count };
+    const hits = { pose: Float64Array.from(pose), pixels, depths, count };
     this.hitCache.set(entry.collider, hits);
     return { ...hits, rays };
+  }
+
+  private hidesPusher(opts: RenderOptions): boolean {
+    return opts.hidePusher ?? this.spec.showsPusher === false;
   }
 
   /** Reference renderer: one world ray cast per pixel, no cache. The world's query structure is
@@ -263,7 +268,7 @@ export class DepthCamera {
     const maxToi = this.spec.far * 2;
     for (let p = 0; p < n; p++) {
       this.aimRay(p);
-      const hit = scene.world.castRay(this.ray, maxToi, true, undefined, undefined, opts.hidePusher ? scene.pusher.collider : undefined);
+      const hit = scene.world.castRay(this.ray, maxToi, true, undefined, undefined, this.hidesPusher(opts) ? scene.pusher.collider : undefined);
       out[p] = this.normalizeDepth(hit ? hit.timeOfImpact : -1);
     }
     return out;

@@ -67,7 +67,7 @@ export class Env {
     }
     this.task = opts.task;
     this.renderDepth = opts.renderDepth ?? true;
-    this.camera = new DepthCamera({ ...defaultCameraSpec(size), showsPusher: opts.showsPusher ?? false });
+    this.camera = new DepthCamera(defaultCameraSpec(size, opts.showsPusher ?? false));
     this.spec = {
       taskId: this.task.id,
       obsSize: { width: size, height: size },
@@ -188,7 +188,7 @@ export class Env {
   observe(): Observation {
     const scene = this.live();
     return {
-      depth: this.renderDepth ? this.camera.render(scene, { hidePusher: this.camera.spec.showsPusher !== true }) : new Float32Array(0),
+      depth: this.renderDepth ? this.camera.render(scene) : new Float32Array(0),
       proprio: Float32Array.from(scene.pusherPosition()),
       state: this.task.state(scene),
     };

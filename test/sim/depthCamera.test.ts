@@ -14,7 +14,7 @@ beforeAll(async () => {
 afterAll(() => env.free());
 
 /** One world ray cast per pixel, with the pusher shown or hidden as the environment's camera. */
-const bruteForce = (): Float32Array => env.depthCamera.renderBruteForce(env.physics, { hidePusher: env.spec.camera.showsPusher !== true });
+const bruteForce = (): Float32Array => env.depthCamera.renderBruteForce(env.physics);
 
 describe('DepthCamera', () => {
   it('renders values in 0..1 with the bottle nearer than the table behind it', () => {
