@@ -74,11 +74,8 @@ export async function serve(opts: ServeOptions): Promise<ViewerServer & { planne
   }
   const planners = PLANNER_NAMES.filter((p) => modelKindFor(p) === undefined || modelKindFor(p) === kind);
   // Each runner (sim + planner + model) lives in a worker thread: planning never stalls the stream.
-  const base = workerRunnerFactory({ modelDir, backend: opts.backend }, log);
-  const factory: RunnerFactory = (choice) => {
-    const dir = modelDirForTask(choice.task, opts.model, modelDir);
-    return dir === modelDir ? base(choice) : workerRunnerFactory({ modelDir: dir, backend: opts.backend }, log)(choice);
-  };
+  const factory: RunnerFactory = (choice) =>
+    workerRunnerFactory({ modelDir: modelDirForTask(choice.task, opts.model, modelDir), backend: opts.backend }, log)(choice);
 
   const server = await startViewerServer({
     host: opts.host, port: opts.port, staticDir: DIST_DIR, factory, log,
