@@ -5,7 +5,7 @@ import { join, relative, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Env } from '../../sim/env.ts';
 import { isUserError } from '../../sim/errors.ts';
-import { validateTask } from '../../sim/task.ts';
+import { validateTask, type TaskDefinition } from '../../sim/task.ts';
 import { builtinTasks, loadTask } from '../../sim/tasks/registry.ts';
 
 const fixtures = 'test/fixtures/tasks';
@@ -23,6 +23,19 @@ async function userErrorOf(p: Promise<unknown>): Promise<string> {
   throw new Error('expected a UserError, but the call succeeded');
 }
 
+/** A loaded task runs in the Env: a reset and a step give its state layout and id. */
+async function expectRuns(task: TaskDefinition, id: string, seed: number): Promise<void> {
+  const env = await Env.create({ task, renderDepth: false });
+  try {
+    env.reset(seed);
+    const r = env.step([0.05, 0, 0.03]);
+    expect(r.observation.state.length).toBe(task.stateLabels.length);
+    expect(env.spec.taskId).toBe(id);
+  } finally {
+    env.free();
+  }
+}
+
 describe('task loading', () => {
   it('finds the built-in tasks by id', async () => {
     expect(Object.keys(builtinTasks).sort()).toEqual(['fragile', 'slide', 'tip']);
@@ -38,15 +51,7 @@ describe('task loading', () => {
     const t = await loadTask(`./${fixtures}/farSlide.ts`);
     expect(t.id).toBe('far-slide');
     expect(t.maxSteps).toBe(50);
-    const env = await Env.create({ task: t, renderDepth: false });
-    try {
-      env.reset(1);
-      const r = env.step([0.05, 0, 0.03]);
-      expect(r.observation.state.length).toBe(t.stateLabels.length);
-      expect(env.spec.taskId).toBe('far-slide');
-    } finally {
-      env.free();
-    }
+    await expectRuns(t, 'far-slide', 1);
   });
 
   it('loads a task file from a folder outside the project (no package.json), importing the project by absolute or relative path', async () => {
@@ -79,15 +84,7 @@ describe('task loading', () => {
       expect(abs.maxSteps).toBe(50);
       const rel = await loadTask(relFile);
       expect(rel.id).toBe('far-slide-rel');
-      const env = await Env.create({ task: rel, renderDepth: false });
-      try {
-        env.reset(2);
-        const r = env.step([0.05, 0, 0.03]);
-        expect(r.observation.state.length).toBe(rel.stateLabels.length);
-        expect(env.spec.taskId).toBe('far-slide-rel');
-      } finally {
-        env.free();
-      }
+      await expectRuns(rel, 'far-slide-rel', 2);
       // Vitest imports through Vite, which never had the problem, so load it the way the real
       // launchers do: tsx's ESM hooks only, as bin/jepa-mpc.js registers them (a plain import()
       // failed there), and the full tsx loader, as `npx tsx cli.ts` runs.
