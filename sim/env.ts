@@ -37,6 +37,8 @@ export interface EnvSnapshot {
 
 const ACTION_NAMES = ['vx', 'vz', 'height'];
 const RUNNING: Outcome = { kind: 'running', success: false, reason: '', distance: Number.NaN };
+/** How near (m) the pusher must come to an object's bounding sphere to keep it awake (see Scene.wakeObjectsNear). */
+const WAKE_MARGIN = 0.02;
 
 function smoothstep(s: number): number {
   return s * s * (3 - 2 * s);
@@ -78,6 +80,7 @@ export class Env {
       substeps: SUBSTEPS,
       stateLabels: this.task.stateLabels,
       proprioDim: 3,
+      failureDependsOnGoal: this.task.failureDependsOnGoal ?? false,
     };
   }
 
@@ -146,11 +149,10 @@ export class Env {
     let maxForce = 0;
     for (let k = 1; k <= SUBSTEPS; k++) {
       const t = k * PHYSICS_DT;
-      scene.pusher.body.setNextKinematicTranslation({
-        x: clamp(x0 + a[0] * t),
-        y: y0 + (a[2] - y0) * smoothstep(k / SUBSTEPS),
-        z: clamp(z0 + a[1] * t),
-      });
+      const next = { x: clamp(x0 + a[0] * t), y: y0 + (a[2] - y0) * smoothstep(k / SUBSTEPS), z: clamp(z0 + a[1] * t) };
+      scene.pusher.body.setNextKinematicTranslation(next);
+      // Every sub-step: a slow push stays under Rapier's sleep threshold and would doze off mid-push.
+      scene.wakeObjectsNear([next.x, next.y, next.z], WAKE_MARGIN);
       scene.step();
       for (const [id, f] of drainPusherForces(scene)) {
         contact = true;

@@ -53,6 +53,18 @@ export interface BodyState {
   angvel: Vec3;
 }
 
+/** Radius of the smallest sphere around the shape's centre that holds it. */
+function boundingRadius(shape: ShapeDescription): number {
+  switch (shape.kind) {
+    case 'box':
+      return Math.hypot(...shape.halfExtents);
+    case 'cylinder':
+      return Math.hypot(shape.radius, shape.halfHeight);
+    case 'sphere':
+      return shape.radius;
+  }
+}
+
 function colliderDescFor(shape: ShapeDescription): RAPIER.ColliderDesc {
   switch (shape.kind) {
     case 'box':
@@ -180,6 +192,21 @@ export class Scene {
     if (s.rotation) b.setRotation({ x: s.rotation[0], y: s.rotation[1], z: s.rotation[2], w: s.rotation[3] }, true);
     b.setLinvel({ x: s.linvel?.[0] ?? 0, y: s.linvel?.[1] ?? 0, z: s.linvel?.[2] ?? 0 }, true);
     b.setAngvel({ x: s.angvel?.[0] ?? 0, y: s.angvel?.[1] ?? 0, z: s.angvel?.[2] ?? 0 }, true);
+  }
+
+  /**
+   * Wake the task objects the pusher at `p` could touch (within `margin` of their bounding
+   * sphere). Rapier lets a body that has been still for ~2 s sleep, and a sleeping bottle made no
+   * contact with the kinematic pusher: a slow pusher slid in under it and then carried its weight
+   * (a steady 4.9 N with 20-30 N spikes, which burst the fragile bottle at 0.04 m/s but not at
+   * 0.16 m/s). Objects out of reach may still sleep, so the camera can keep reusing their hits.
+   */
+  wakeObjectsNear(p: Vec3, margin: number): void {
+    for (const e of this.dynamic.values()) {
+      if (e.spec.role !== 'object' || !e.body.isSleeping()) continue;
+      const t = e.body.translation();
+      if (Math.hypot(t.x - p[0], t.y - p[1], t.z - p[2]) < boundingRadius(e.spec.shape) + PUSHER_RADIUS + margin) e.body.wakeUp();
+    }
   }
 
   pusherPosition(): Vec3 {

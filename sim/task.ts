@@ -37,6 +37,12 @@ export interface TaskDefinition {
   /** Check (and canonicalize) a goal given from outside, e.g. a viewer click; throw UserError.
    * Without it the environment only checks the length and that the values are finite. */
   validateGoal?(goal: Float32Array, scene: Scene): Float32Array;
+  /**
+   * True when a 'failure' outcome would be a success for another goal (tip: the bottle fell, but
+   * the wrong way). The model's failure head learns what to avoid whatever the goal, so it then
+   * learns from bursts only. Absent: failures are failures for any goal (slide: it fell over).
+   */
+  failureDependsOnGoal?: boolean;
 }
 
 const FUNCTIONS = ['build', 'randomize', 'sampleGoal', 'pusherStart', 'placeAtGoal', 'state', 'evaluate'] as const;
@@ -77,6 +83,7 @@ export function validateTask(obj: unknown, source: string): TaskDefinition {
   if (!isStringList(t.goalLabels)) problems.push('goalLabels (non-empty string[])');
   for (const f of FUNCTIONS) if (typeof t[f] !== 'function') problems.push(`${f} (function)`);
   if (t.validateGoal !== undefined && typeof t.validateGoal !== 'function') problems.push('validateGoal (optional function)');
+  if (t.failureDependsOnGoal !== undefined && typeof t.failureDependsOnGoal !== 'boolean') problems.push('failureDependsOnGoal (optional boolean)');
   if (problems.length > 0) {
     throw new UserError(
       `task from ${source} is missing or has invalid members: ${problems.join(', ')}`,

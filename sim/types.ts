@@ -108,6 +108,8 @@ export interface EnvSpec {
   substeps: number;
   stateLabels: string[];
   proprioDim: 3;
+  /** The task's failureDependsOnGoal (absent in datasets recorded before it was stored). */
+  failureDependsOnGoal?: boolean;
 }
 
 /** One recorded episode, flat arrays, T = number of actions. */

@@ -24,6 +24,8 @@ export const TIP_MAX_HEADING_ERROR = 30 * DEG;
 const tip: TaskDefinition = {
   id: 'tip',
   description: 'Knock the bottle over so its top points toward the goal heading (within 30 deg), without bursting it.',
+  // Falling is this task's aim; which way it fell decides success, so a fall is not to be avoided as such.
+  failureDependsOnGoal: true,
   actionBounds: BOTTLE_ACTION_BOUNDS,
   maxSteps: 30,
   burstThreshold: 25,

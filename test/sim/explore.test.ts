@@ -85,4 +85,21 @@ describe('rollout', () => {
     expect(12 - (counts['no-contact'] ?? 0)).toBeGreaterThanOrEqual(8);
     expect(Object.keys(counts).length).toBeGreaterThanOrEqual(2);
   });
+
+  it('on fragile, gentle pushes slide the bottle without bursting it; ordinary pushes burst it', async () => {
+    const fragile = await Env.create({ task: await loadTask('fragile'), renderDepth: false });
+    try {
+      const only = (kind: 'push-gentle' | 'push-low') =>
+        ({ 'push-low': 0, 'push-gentle': 0, 'push-high': 0, press: 0, wander: 0, [kind]: 1 });
+      const behaviours = (kind: 'push-gentle' | 'push-low') => Array.from({ length: 12 },
+        (_, i) => rollout(fragile, deriveSeed(2, i), undefined, only(kind)).episode.behaviour);
+      const gentle = behaviours('push-gentle');
+      const ordinary = behaviours('push-low');
+      const count = (bs: string[], b: string) => bs.filter((x) => x === b).length;
+      expect(count(gentle, 'slid')).toBeGreaterThanOrEqual(6);
+      expect(count(gentle, 'burst')).toBeLessThan(count(ordinary, 'burst'));
+    } finally {
+      fragile.free();
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Env } from '../../sim/env.ts';
 import { builtinTasks } from '../../sim/tasks/registry.ts';
-import { BOTTLE_HALF_HEIGHT, DEG, bottleState, headingOf, tiltOf, angleDiff } from '../../sim/tasks/bottle.ts';
+import { BOTTLE_FRICTION, BOTTLE_HALF_HEIGHT, BOTTLE_MASS, DEG, bottleState, headingOf, tiltOf, angleDiff } from '../../sim/tasks/bottle.ts';
 import { hold, stage, stateValue } from './scripted.ts';
 
 // Physics behaviours the whole project relies on, each driven by scripted actions.
@@ -92,6 +92,33 @@ describe('bottle physics', () => {
       expect(last.info.outcome.kind).toBe('burst');
       expect(last.terminated).toBe(true);
       expect(last.info.outcome.reason).toMatch(/force/);
+    }
+  });
+
+  it('a slow pusher meets a resting bottle: contact at the sliding friction, never sliding in under it', () => {
+    // A bottle at rest since reset used to be asleep when a slow pusher arrived: no contact was
+    // made, the pusher slid in under it and then carried its weight (a steady 4.9 N, 20-30 N spikes).
+    const friction = BOTTLE_MASS * 9.81 * BOTTLE_FRICTION;
+    for (const seed of [7100, 7104]) {
+      for (const h of [0.015, 0.025, 0.035]) {
+        let obs = fragile.reset(seed);
+        for (let t = 0; t < 3; t++) obs = fragile.step([0, 0, h]).observation;
+        const forces: number[] = [];
+        for (let t = 0; t < 20 && !fragile.isDone; t++) {
+          const dx = obs.state[0] - obs.proprio[0], dz = obs.state[2] - obs.proprio[2];
+          const n = Math.hypot(dx, dz);
+          const r = fragile.step([0.04 * dx / n, 0.04 * dz / n, h]);
+          expect(r.info.burst).toBe(false);
+          forces.push(r.info.maxContactForce);
+          obs = r.observation;
+        }
+        const touching = forces.filter((f) => f > 0);
+        expect(touching.length).toBeGreaterThan(5);
+        expect(Math.max(...touching)).toBeLessThan(1.7 * friction);
+        // The pusher stays outside the bottle: it is neither lifted nor reached through.
+        expect(Math.abs(obs.state[1] - BOTTLE_HALF_HEIGHT)).toBeLessThan(0.005);
+        expect(Math.hypot(obs.state[0] - obs.proprio[0], obs.state[2] - obs.proprio[2])).toBeGreaterThan(0.035);
+      }
     }
   });
 

@@ -143,6 +143,7 @@ describe('task loading', () => {
     expect(() => validateTask(42, 'x.ts')).toThrow(/not an object/);
     const bad = { ...builtinTasks.slide, actionBounds: { low: [0, 0, 0.2], high: [1, 1, 0.1] } };
     expect(() => validateTask(bad, 'x.ts')).toThrow(/actionBounds \(low must be <= high/);
+    expect(() => validateTask({ ...builtinTasks.slide, failureDependsOnGoal: 'yes' }, 'x.ts')).toThrow(/failureDependsOnGoal \(optional boolean\)/);
   });
 });
 
