@@ -55,17 +55,21 @@ program
   .option('--k <n>', 'rollout steps per training window', intFlag(1, 64), TD.k)
   .option('--hidden <n>', 'hidden units of the encoder (and decoder) MLP', intFlag(8, 4096), TD.hidden)
   .option('--predictor-hidden <n>', 'hidden units of the predictor MLP (planners call it for every candidate at every horizon step)', intFlag(8, 4096), TD.predictorHidden)
+  .option('--frames <n>', 'depth frames per observation: 1, or 2 (current + previous, so the latent carries velocities; depth only)', intFlag(1, 2), TD.frames)
   .option('--eval-every <n>', 'validate and checkpoint every n steps', intFlag(1), TD.evalEvery)
   .action(async (o) => {
     const { runTrain, trainDefaults } = await import('./agent/train.ts');
     await runTrain({
       ...trainDefaults, data: o.data, out: o.out, model: o.model, steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed,
       backend: o.backend, resume: Boolean(o.resume), obs: o.obs, latent: o.latent, proprio: o.proprio, reg: o.reg, regWeight: o.regWeight, smoothWeight: o.smoothWeight,
-      target: o.target, ema: o.ema, loss: o.loss, k: o.k, hidden: o.hidden, predictorHidden: o.predictorHidden, evalEvery: o.evalEvery, commandLine: process.argv.slice(2).join(' '),
+      target: o.target, ema: o.ema, loss: o.loss, k: o.k, hidden: o.hidden, predictorHidden: o.predictorHidden, frames: o.frames, evalEvery: o.evalEvery, commandLine: process.argv.slice(2).join(' '),
     });
   });
 
 // ---- plan and bench (agent/plan.ts, agent/bench.ts) ----
+
+const FAILURE_WEIGHT_FLAG = '--failure-weight <x>';
+const FAILURE_WEIGHT_HELP = "weight of P(fail within the horizon) from the model's learned failure head (default 10: a failure costs 10 units of goal distance; 0 = off; models without the head ignore it)";
 
 /** Search flags shared by plan and bench; unset ones take each planner's documented defaults. */
 function withSearchFlags(cmd: Command): Command {
@@ -78,11 +82,12 @@ function withSearchFlags(cmd: Command): Command {
     .option('--distance <kind>', 'energy distance: l1 or l2 (default l1)', choiceFlag(['l1', 'l2'] as const))
     .option('--temperature <x>', 'MPPI temperature, relative to the spread of the energies (default 0.1)', floatFlag(1e-6))
     .option('--action-penalty <x>', 'weight of the action-effort penalty (default 0.01)', floatFlag(0))
+    .option(FAILURE_WEIGHT_FLAG, FAILURE_WEIGHT_HELP, floatFlag(0))
     .option('--backend <name>', 'tfjs backend: auto, tensorflow, wasm, cpu', choiceFlag(['auto', 'tensorflow', 'wasm', 'cpu'] as const), 'auto');
 }
 
 function searchSettings(o: Record<string, unknown>): Record<string, unknown> {
-  return { samples: o.samples, elites: o.elites, iterations: o.iterations, horizon: o.horizon, distance: o.distance, temperature: o.temperature, actionPenalty: o.actionPenalty };
+  return { samples: o.samples, elites: o.elites, iterations: o.iterations, horizon: o.horizon, distance: o.distance, temperature: o.temperature, actionPenalty: o.actionPenalty, failureWeight: o.failureWeight };
 }
 
 withSearchFlags(program
@@ -135,11 +140,12 @@ program
   .option('--seed <n>', 'seed of the first episode; later episodes derive from it', intFlag(0), 1)
   .option('--backend <name>', 'tfjs backend: auto, tensorflow, wasm, cpu', choiceFlag(['auto', 'tensorflow', 'wasm', 'cpu'] as const), 'auto')
   .option('--ensure-build', 'build the page with Vite first if it is missing or out of date')
+  .option(FAILURE_WEIGHT_FLAG, FAILURE_WEIGHT_HELP, floatFlag(0))
   .action(async (o) => {
     const { serveUntilSignal } = await import('./viewer/server/serve.ts');
     await serveUntilSignal({
       model: o.model, task: o.task, planner: o.planner, port: o.port, host: o.host, seed: o.seed,
-      backend: o.backend, ensureBuild: Boolean(o.ensureBuild),
+      backend: o.backend, ensureBuild: Boolean(o.ensureBuild), settings: { failureWeight: o.failureWeight },
     });
   });
 

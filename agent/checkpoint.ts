@@ -11,6 +11,7 @@ import { writeDirAtomic } from '../sim/atomicWrite.ts';
 import { UserError } from '../sim/errors.ts';
 import type { EnvSpec } from '../sim/types.ts';
 import type { ModelConfig } from './model/networks.ts';
+import type { FailureHeadInfo } from './failureFit.ts';
 import type { Normalization } from './trainData.ts';
 import { CheckpointWorldModel } from './loadedModel.ts';
 import type { WorldModel } from './worldModel.ts';
@@ -31,6 +32,12 @@ export interface CheckpointConfig {
   commandLine: string;
   /** Network name -> sha256 of its weights.bin. */
   weights: Record<string, string>;
+  /**
+   * Present when the checkpoint holds the failure head (network 'failure'): P(the episode fails
+   * at the next step | z, a). Absent in checkpoints written before it existed or trained on data
+   * without failures; those load without a failure term.
+   */
+  failure?: FailureHeadInfo;
 }
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
@@ -126,7 +133,7 @@ export async function loadNetwork(dir: string, name: string, cfg: CheckpointConf
 /** Open a trained world model (JEPA or generative baseline) for planning, viewing or evaluation. */
 export async function loadWorldModel(dir: string): Promise<WorldModel & CheckpointWorldModel> {
   const cfg = readCheckpointConfig(dir);
-  const names = ['encoder', 'predictor', 'probe', ...(cfg.model.kind === 'generative' ? ['decoder'] : [])];
+  const names = ['encoder', 'predictor', 'probe', ...(cfg.model.kind === 'generative' ? ['decoder'] : []), ...(cfg.failure ? ['failure'] : [])];
   const nets: Record<string, tf.LayersModel> = {};
   try {
     for (const n of names) nets[n] = await loadNetwork(dir, n, cfg);
@@ -134,9 +141,12 @@ export async function loadWorldModel(dir: string): Promise<WorldModel & Checkpoi
     if (latent !== cfg.model.encoder.latentDim || (nets.predictor.outputs[0].shape as number[])[1] !== latent) {
       throw new UserError(`checkpoint '${dir}': network shapes do not match config.json (latent ${latent} vs ${cfg.model.encoder.latentDim})`, FIX);
     }
+    if (nets.failure && ((nets.failure.inputs[0].shape as number[])[1] !== latent || (nets.failure.outputs[0].shape as number[])[1] !== 1)) {
+      throw new UserError(`checkpoint '${dir}': the failure head's shapes do not match the latent (${latent} dims)`, FIX);
+    }
   } catch (e) {
     Object.values(nets).forEach((m) => m.dispose());
     throw e;
   }
-  return new CheckpointWorldModel(cfg, nets.encoder, nets.predictor, nets.probe, nets.decoder);
+  return new CheckpointWorldModel(cfg, nets.encoder, nets.predictor, nets.probe, nets.decoder, nets.failure);
 }

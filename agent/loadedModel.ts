@@ -3,9 +3,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ActionBounds } from '../sim/types.ts';
 import type { CheckpointConfig } from './checkpoint.ts';
-import { applyEncoder, sceneDimsOf } from './model/encoder.ts';
+import { applyEncoder, framesOf, sceneDimsOf } from './model/encoder.ts';
 import { boundsOf, vecDimFor, writeDepth, writeVec } from './trainData.ts';
-import type { ModelKind, WorldModel } from './worldModel.ts';
+import type { ModelKind, PreviousFrames, WorldModel } from './worldModel.ts';
 
 export class CheckpointWorldModel implements WorldModel {
   readonly kind: ModelKind;
@@ -14,14 +14,17 @@ export class CheckpointWorldModel implements WorldModel {
   readonly showsPusher: boolean;
   readonly probeLabels: string[];
   readonly sceneDims: number;
+  readonly frames: number;
   readonly actionBounds: ActionBounds;
   private readonly actLow: tf.Tensor1D;
   private readonly actScale: tf.Tensor1D;
   /** Present only on the generative baseline (so `if (model.decode)` tells the kinds apart). */
   readonly decode?: (z: tf.Tensor2D) => tf.Tensor2D;
+  /** Present only when the checkpoint holds the failure head: logit of "fails at the next step", [N]. */
+  readonly failureLogit?: (z: tf.Tensor2D, actions: tf.Tensor2D) => tf.Tensor1D;
 
   constructor(readonly config: CheckpointConfig, private readonly encoder: tf.LayersModel, private readonly predictor: tf.LayersModel,
-    private readonly probeNet: tf.LayersModel, private readonly decoder?: tf.LayersModel) {
+    private readonly probeNet: tf.LayersModel, private readonly decoder?: tf.LayersModel, private readonly failureNet?: tf.LayersModel) {
     this.kind = config.model.kind;
     this.latentDim = config.model.encoder.latentDim;
     this.obsSize = { ...config.envSpec.obsSize };
@@ -29,31 +32,50 @@ export class CheckpointWorldModel implements WorldModel {
     this.showsPusher = config.envSpec.camera.showsPusher ?? true;
     this.probeLabels = [...config.probe.labels];
     this.sceneDims = sceneDimsOf(config.model.encoder);
+    this.frames = config.model.obs === 'depth' ? framesOf(config.model.encoder) : 1;
     this.actionBounds = boundsOf(config.normalization);
     const n = config.normalization;
     this.actLow = tf.tensor1d(n.actionLow);
     this.actScale = tf.tensor1d(n.actionHigh.map((h, j) => { const s = h - n.actionLow[j]; return s > 0 ? 2 / s : 0; }));
     if (decoder) this.decode = (z) => tf.tidy(() => decoder.apply(z) as tf.Tensor2D);
-  }
-
-  encode(depth: Float32Array[], proprio: Float32Array[], state?: Float32Array[]): tf.Tensor2D {
-    const obs = this.config.model.obs;
-    const n = proprio.length;
-    if (obs === 'depth' && depth.length !== n) throw new Error(`encode: ${depth.length} depth images but ${n} proprio vectors`);
-    if (obs === 'state' && (!state || state.length !== n)) throw new Error('encode: this model observes privileged state; pass state vectors');
-    const hw = this.obsSize.width * this.obsSize.height;
-    const vecDim = vecDimFor(obs, this.config.envSpec.stateLabels.length);
-    const vec = new Float32Array(n * vecDim);
-    for (let i = 0; i < n; i++) writeVec(obs, proprio[i], state ? state[i] : null, this.config.normalization, vec, i * vecDim);
-    let img: Float32Array | null = null;
-    if (obs === 'depth') {
-      img = new Float32Array(n * hw);
-      depth.forEach((d, i) => {
-        if (d.length !== hw) throw new Error(`encode: depth image ${i} has ${d.length} values, the model expects ${hw}`);
-        writeDepth(d, this.config.normalization, img as Float32Array, i * hw);
+    if (failureNet) {
+      // Raw actions in, normalized exactly as predict() does.
+      this.failureLogit = (z, actions) => tf.tidy(() => {
+        const aNorm = tf.sub(tf.mul(tf.sub(actions, this.actLow), this.actScale), 1);
+        return tf.reshape(failureNet.apply([z, aNorm]) as tf.Tensor2D, [-1]) as tf.Tensor1D;
       });
     }
-    return tf.tidy(() => applyEncoder(this.encoder, obs, img ? tf.tensor2d(img, [n, hw]) : null, tf.tensor2d(vec, [n, vecDim])));
+  }
+
+  encode(depth: Float32Array[], proprio: Float32Array[], state?: Float32Array[], previous?: PreviousFrames): tf.Tensor2D {
+    const obs = this.config.model.obs;
+    const n = proprio.length;
+    const F = this.frames;
+    if (obs === 'depth' && depth.length !== n) throw new Error(`encode: ${depth.length} depth images but ${n} proprio vectors`);
+    if (obs === 'state' && (!state || state.length !== n)) throw new Error('encode: this model observes privileged state; pass state vectors');
+    if (previous && (previous.depth.length !== n || previous.proprio.length !== n)) {
+      throw new Error(`encode: ${previous.depth.length} previous images and ${previous.proprio.length} previous proprio vectors for ${n} observations`);
+    }
+    const hw = this.obsSize.width * this.obsSize.height;
+    const vecDim = vecDimFor(obs, this.config.envSpec.stateLabels.length, F);
+    const vec = new Float32Array(n * vecDim);
+    for (let i = 0; i < n; i++) {
+      writeVec(obs, proprio[i], state ? state[i] : null, this.config.normalization, vec, i * vecDim,
+        F > 1 ? (previous?.proprio[i] ?? proprio[i]) : undefined);
+    }
+    let img: Float32Array | null = null;
+    if (obs === 'depth') {
+      img = new Float32Array(n * F * hw);
+      const put = (d: Float32Array, what: string, offset: number): void => {
+        if (d.length !== hw) throw new Error(`encode: ${what} has ${d.length} values, the model expects ${hw}`);
+        writeDepth(d, this.config.normalization, img as Float32Array, offset);
+      };
+      depth.forEach((d, i) => {
+        put(d, `depth image ${i}`, i * F * hw);
+        if (F > 1) put(previous?.depth[i] ?? d, `previous depth image ${i}`, (i * F + 1) * hw);
+      });
+    }
+    return tf.tidy(() => applyEncoder(this.encoder, obs, img ? tf.tensor2d(img, [n, F * hw]) : null, tf.tensor2d(vec, [n, vecDim])));
   }
 
   predict(z: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor2D {
@@ -73,6 +95,7 @@ export class CheckpointWorldModel implements WorldModel {
     this.predictor.dispose();
     this.probeNet.dispose();
     this.decoder?.dispose();
+    this.failureNet?.dispose();
     this.actLow.dispose();
     this.actScale.dispose();
   }

@@ -42,6 +42,8 @@ export interface EpisodeResult {
 export class MpcEpisode {
   readonly goal: Observation;
   private observation: Observation;
+  /** The observation before `observation` (undefined right after reset: everything is at rest). */
+  private previous: Observation | undefined;
   private queue: Float32Array[] = [];
   private finished = false;
   private stepIndex = 0;
@@ -70,7 +72,7 @@ export class MpcEpisode {
     if (this.finished) throw new Error('MpcEpisode.next() after the episode ended');
     let plan: PlanResult | undefined;
     if (this.queue.length === 0) {
-      plan = this.planner.plan(this.observation, { imagine: this.options.imagine });
+      plan = this.planner.plan(this.observation, { imagine: this.options.imagine, previous: this.previous });
       this.planningMs.push(plan.planningMs);
       const n = Math.min(this.execute, plan.horizon);
       for (let t = 0; t < n; t++) this.queue.push(plan.actions.slice(t * ACTION_DIM, (t + 1) * ACTION_DIM));
@@ -78,6 +80,7 @@ export class MpcEpisode {
     }
     const action = this.queue.shift()!;
     const result = this.env.step(action);
+    this.previous = this.observation;
     this.observation = result.observation;
     this.stepIndex += 1;
     // The cap guards against an environment that forgets to truncate.

@@ -79,9 +79,13 @@ export async function runTrain(opts: TrainOptions, log: (s: string) => void = (s
   const sha = await fileSha256(opts.data);
   log(`data: ${episodes.length} episodes, ${episodes.reduce((s, e) => s + e.length, 0)} steps from '${opts.data}' (task ${spec.taskId})`);
   const resume = opts.resume ? await resumeState(opts.out, sha, log) : undefined;
-  if (resume && resume.config.training.step >= opts.steps) {
+  if (resume && resume.config.training.step > opts.steps) {
     disposeNetworks(resume.nets);
-    throw new UserError(`--resume: the checkpoint is already at step ${resume.config.training.step}, not below --steps ${opts.steps}`, 'pass a larger --steps to train further');
+    throw new UserError(`--resume: the checkpoint is already at step ${resume.config.training.step}, beyond --steps ${opts.steps}`,
+      `pass a larger --steps to train further, or --steps ${resume.config.training.step} to only refit the probe and failure heads`);
+  }
+  if (resume && resume.config.training.step === opts.steps) {
+    log(`--steps ${opts.steps} is the step already reached: no training; validating, refitting the probe and failure heads and saving`);
   }
   const mode = opts.progress ?? 'auto';
   const bar = mode === 'auto' && process.stderr.isTTY

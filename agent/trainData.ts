@@ -12,6 +12,9 @@ export interface Normalization {
   depthStd: number;
   proprioMean: number[];
   proprioStd: number[];
+  /** Spread of proprio's change over one step (two-frame encoders). Absent in older checkpoints. */
+  proprioDeltaMean?: number[];
+  proprioDeltaStd?: number[];
   stateMean: number[];
   stateStd: number[];
   actionLow: number[];
@@ -20,11 +23,11 @@ export interface Normalization {
 
 export interface WindowRef { episode: number; start: number }
 
-/** Time-major batch: row t*B + b is frame t of window b. */
+/** Time-major batch: row t*B + b is frame t of window b (with `frames` 2, plus the frame before it). */
 export interface Batch {
   size: number;
   k: number;
-  /** (k+1)*B x H*W normalized encoder input, or null for the state observation. */
+  /** (k+1)*B x frames*H*W normalized encoder input (current frame first), or null for the state observation. */
   depth: Float32Array | null;
   /** The same frames as recorded (0..1), only when asked for (the generative model's targets). */
   depthRaw: Float32Array | null;
@@ -54,6 +57,7 @@ function meanStd(chunks: Float32Array[], dim: number): { mean: number[]; std: nu
 
 export function computeNormalization(episodes: EpisodeData[], spec: EnvSpec): Normalization {
   const p = meanStd(episodes.map((e) => e.proprio), 3);
+  const d = meanStd(episodes.map((e) => proprioDeltas(e.proprio)), 3);
   const s = meanStd(episodes.map((e) => e.state), spec.stateLabels.length);
   const hw = spec.obsSize.width * spec.obsSize.height;
   const depthMean = new Float64Array(hw);
@@ -70,9 +74,16 @@ export function computeNormalization(episodes: EpisodeData[], spec: EnvSpec): No
   const depthStd = Math.max(Math.sqrt(Math.max(sq / count - (sum / count) ** 2, 0)), 0.05);
   return {
     depthMean: Array.from(depthMean, (v) => Math.fround(v)), depthStd,
-    proprioMean: p.mean, proprioStd: p.std, stateMean: s.mean, stateStd: s.std,
+    proprioMean: p.mean, proprioStd: p.std, proprioDeltaMean: d.mean, proprioDeltaStd: d.std, stateMean: s.mean, stateStd: s.std,
     actionLow: [...spec.actionBounds.low], actionHigh: [...spec.actionBounds.high],
   };
+}
+
+/** proprio[t] - proprio[t-1] for every frame of an episode (0 for the first: it starts at rest). */
+function proprioDeltas(proprio: Float32Array): Float32Array {
+  const out = new Float32Array(proprio.length);
+  for (let i = 3; i < proprio.length; i++) out[i] = proprio[i] - proprio[i - 3];
+  return out;
 }
 
 export function normalizeAction(raw: ArrayLike<number>, out: Float32Array, offset: number, norm: Pick<Normalization, 'actionLow' | 'actionHigh'>): void {
@@ -92,20 +103,28 @@ export function boundsOf(norm: Normalization): ActionBounds {
   return { low: norm.actionLow as ActionBounds['low'], high: norm.actionHigh as ActionBounds['high'] };
 }
 
-/** Width of the encoder's vector input. */
-export function vecDimFor(obs: 'depth' | 'state', stateDim: number): number {
-  return obs === 'depth' ? 3 : stateDim + 3;
+/** Width of the encoder's vector input: proprio (and its last change with two frames), or state + proprio. */
+export function vecDimFor(obs: 'depth' | 'state', stateDim: number, frames = 1): number {
+  return obs === 'depth' ? 3 * Math.min(frames, 2) : stateDim + 3;
 }
 
-/** Write the normalized vector input of one frame (proprio, plus state for the state variant). */
+/**
+ * Write the normalized vector input of one frame (proprio, plus state for the state variant).
+ * With `prevProprio` (two-frame encoders) the change since the previous frame follows proprio.
+ */
 export function writeVec(obs: 'depth' | 'state', proprio: ArrayLike<number>, state: ArrayLike<number> | null,
-  norm: Normalization, out: Float32Array, offset: number): void {
+  norm: Normalization, out: Float32Array, offset: number, prevProprio?: ArrayLike<number>): void {
   let o = offset;
   if (obs === 'state') {
     if (!state) throw new Error('state observation needs the state vector');
     for (let j = 0; j < norm.stateMean.length; j++) out[o++] = (state[j] - norm.stateMean[j]) / norm.stateStd[j];
   }
   for (let j = 0; j < 3; j++) out[o++] = (proprio[j] - norm.proprioMean[j]) / norm.proprioStd[j];
+  if (prevProprio) {
+    const { proprioDeltaMean: dm, proprioDeltaStd: ds } = norm;
+    if (!dm || !ds) throw new Error('a two-frame encoder needs proprioDeltaMean/Std in its normalization');
+    for (let j = 0; j < 3; j++) out[o++] = (proprio[j] - prevProprio[j] - dm[j]) / ds[j];
+  }
 }
 
 export class EpisodeSet {
@@ -134,11 +153,14 @@ export class EpisodeSet {
     return out;
   }
 
-  batch(refs: WindowRef[], k: number, obs: 'depth' | 'state', norm: Normalization, withRaw = false): Batch {
+  /** `frames` 2: every row also carries the frame before it (the episode's first frame repeats itself). */
+  batch(refs: WindowRef[], k: number, obs: 'depth' | 'state', norm: Normalization, withRaw = false, frames = 1): Batch {
     const B = refs.length;
-    const vecDim = vecDimFor(obs, this.stateDim);
+    const F = obs === 'depth' ? frames : 1;
+    const vecDim = vecDimFor(obs, this.stateDim, F);
     const S = this.stateDim;
-    const depth = obs === 'depth' ? new Float32Array((k + 1) * B * this.hw) : null;
+    const hw = this.hw;
+    const depth = obs === 'depth' ? new Float32Array((k + 1) * B * F * hw) : null;
     const depthRaw = withRaw ? new Float32Array((k + 1) * B * this.hw) : null;
     const vec = new Float32Array((k + 1) * B * vecDim);
     const actions = new Float32Array(k * B * 3);
@@ -148,12 +170,16 @@ export class EpisodeSet {
       for (let t = 0; t <= k; t++) {
         const f = r.start + t;
         const row = t * B + b;
-        const img = e.depth.subarray(f * this.hw, (f + 1) * this.hw);
-        if (depth) writeDepth(img, norm, depth, row * this.hw);
-        if (depthRaw) depthRaw.set(img, row * this.hw);
+        const prev = Math.max(f - 1, 0);
+        const img = e.depth.subarray(f * hw, (f + 1) * hw);
+        if (depth) {
+          writeDepth(img, norm, depth, row * F * hw);
+          if (F > 1) writeDepth(e.depth.subarray(prev * hw, (prev + 1) * hw), norm, depth, (row * F + 1) * hw);
+        }
+        if (depthRaw) depthRaw.set(img, row * hw);
         const st = e.state.subarray(f * S, (f + 1) * S);
         state.set(st, row * S);
-        writeVec(obs, e.proprio.subarray(f * 3, f * 3 + 3), st, norm, vec, row * vecDim);
+        writeVec(obs, e.proprio.subarray(f * 3, f * 3 + 3), st, norm, vec, row * vecDim, F > 1 ? e.proprio.subarray(prev * 3, prev * 3 + 3) : undefined);
         if (t < k) normalizeAction(e.actions.subarray(f * 3, f * 3 + 3), actions, row * 3, norm);
       }
     });

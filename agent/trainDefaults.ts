@@ -19,6 +19,7 @@ export const TRAIN_DEFAULTS = {
   smoothWeight: 1,
   hidden: 256,
   predictorHidden: 128,
+  frames: 1,
   steps: 1500,
   batch: 128,
   lr: 1e-3,

@@ -6,7 +6,8 @@ import { deriveSeed, Rng } from '../sim/rng.ts';
 import { UserError } from '../sim/errors.ts';
 import type { EnvSpec, EpisodeData } from '../sim/types.ts';
 import { saveCheckpoint, type CheckpointConfig } from './checkpoint.ts';
-import { defaultEncoderConfig } from './model/encoder.ts';
+import { describeFailure, failureHeadInfo, refitFailureHead, type FailureMetrics } from './failureFit.ts';
+import { defaultEncoderConfig, framesOf } from './model/encoder.ts';
 import { termNames, trainStep } from './model/jepa.ts';
 import { buildNetworks, disposeNetworks, type ModelConfig, type Networks, type ObjectiveConfig } from './model/networks.ts';
 import { probeModel, probeSpecFor } from './probes.ts';
@@ -25,6 +26,8 @@ export interface ModelOptions extends ObjectiveConfig {
   proprio: 'split' | 'mixed';
   hidden: number;
   predictorHidden: number;
+  /** Depth frames the encoder sees per observation: 1, or 2 (current + previous, for velocities). */
+  frames: number;
 }
 
 export interface LoopOptions {
@@ -58,11 +61,13 @@ function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
 export function modelConfigFrom(o: ModelOptions, spec: EnvSpec): ModelConfig {
   const { width, height } = spec.obsSize;
   const obs = o.model === 'generative' ? 'depth' : o.obs;
-  const vecDim = vecDimFor(obs, spec.stateLabels.length);
+  // Two frames only for images: the state ablation already holds the velocities.
+  const frames = obs === 'depth' ? o.frames : 1;
+  const vecDim = vecDimFor(obs, spec.stateLabels.length, frames);
   // The split needs an image to take the scene from; the state ablation stays mixed.
   const bodyDim = o.proprio === 'split' && obs === 'depth' ? vecDim : 0;
   const latentDim = o.latent + bodyDim;
-  const encoder = { ...defaultEncoderConfig(obs, height, width, vecDim, latentDim, bodyDim), hidden: o.hidden };
+  const encoder = { ...defaultEncoderConfig(obs, height, width, vecDim, latentDim, bodyDim, frames), hidden: o.hidden };
   return {
     kind: o.model, obs, encoder,
     predictor: { latentDim, actionDim: 3, hidden: o.predictorHidden, layers: 2 },
@@ -77,7 +82,11 @@ export interface MetricsRecord {
   seconds: number;
   samplesPerSec: number;
   train: Record<string, number>;
-  val: { horizons: ValidationResult['horizons']; collapse: ValidationResult['collapse']; probeR2: Record<string, number> };
+  val: {
+    horizons: ValidationResult['horizons']; collapse: ValidationResult['collapse']; probeR2: Record<string, number>;
+    /** The failure head's held-out scores (absent in records written before it existed). */
+    failure?: FailureMetrics;
+  };
 }
 
 export interface LoopHooks {
@@ -104,7 +113,8 @@ export interface LoopResult { nets: Networks; config: ModelConfig; history: Metr
 export async function trainLoop(ctx: LoopContext, modelOpts: ModelOptions, loop: LoopOptions, hooks: LoopHooks = {}, resume?: ResumeState): Promise<LoopResult> {
   const log = hooks.log ?? (() => {});
   const set = new EpisodeSet(ctx.episodes, ctx.spec);
-  const split = splitEpisodes(ctx.episodes.length, loop.valFraction, loop.seed);
+  // A resumed run keeps the checkpoint's split (--seed may differ), so held-out stays held out.
+  const split = resume ? { train: resume.config.data.trainEpisodes, val: resume.config.data.valEpisodes } : splitEpisodes(ctx.episodes.length, loop.valFraction, loop.seed);
   const cfg = resume ? resume.config.model : modelConfigFrom(modelOpts, ctx.spec);
   const norm = resume ? resume.config.normalization : computeNormalization(split.train.map((i) => ctx.episodes[i]), ctx.spec);
   const probeSpec = probeSpecFor(ctx.spec.stateLabels);
@@ -131,6 +141,7 @@ export async function trainLoop(ctx: LoopContext, modelOpts: ModelOptions, loop:
     const networks: Record<string, tf.LayersModel> = { encoder: nets.encoder, predictor: nets.predictor, probe };
     if (nets.target) networks.target = nets.target;
     if (nets.decoder) networks.decoder = nets.decoder;
+    if (nets.failure) networks.failure = nets.failure;
     const last = history[history.length - 1];
     const points: ChartPoint[] = history.map((h) => ({
       step: h.step, loss: h.train.loss, effRank: h.val.collapse.effectiveRank, latentDim: cfg.encoder.latentDim,
@@ -142,6 +153,7 @@ export async function trainLoop(ctx: LoopContext, modelOpts: ModelOptions, loop:
         data: { ...ctx.data, trainEpisodes: split.train, valEpisodes: split.val },
         training: { step, steps: loop.steps, batch: loop.batch, lr: loop.lr, seed: loop.seed, backend: ctx.backend, seconds: prevSeconds + (performance.now() - t0) / 1000, samples },
         metrics: last ? { ...last } as unknown as Record<string, unknown> : null, commandLine: ctx.commandLine,
+        ...(nets.failure ? { failure: failureHeadInfo(ctx.spec) } : {}),
       }, {
         'metrics.jsonl': history.map((h) => JSON.stringify(h)).join('\n') + '\n',
         'training.svg': trainingChartSvg(points, `${cfg.kind} (${cfg.obs}, reg ${cfg.reg})`),
@@ -152,10 +164,32 @@ export async function trainLoop(ctx: LoopContext, modelOpts: ModelOptions, loop:
     lastGood = step;
   };
 
+  // Validate, refit the heads on frozen latents (probe, failure) and write the checkpoint.
+  let validatedNow = false;
+  const validateAndSave = async () => {
+    const val = validate(nets, cfg, set, split, norm, probeSpec, loop.seed);
+    const failure = refitFailureHead(nets, cfg, set, split, norm, loop.seed);
+    const seconds = prevSeconds + (performance.now() - t0) / 1000;
+    const prev = history[history.length - 1];
+    const rec: MetricsRecord = {
+      step, samples, seconds, samplesPerSec: samples / Math.max(seconds, 1e-6),
+      // A refit without training steps (resume at --steps) keeps the last record's loss terms.
+      train: sumCount === 0 && prev?.step === step ? prev.train : Object.fromEntries(names.map((n, i) => [n, sums[i] / Math.max(sumCount, 1)])),
+      val: { horizons: val.horizons, collapse: val.collapse, probeR2: val.probeR2, failure },
+    };
+    sums.fill(0);
+    sumCount = 0;
+    if (prev?.step === step) history[history.length - 1] = rec;
+    else history.push(rec);
+    hooks.onValidation?.(rec);
+    await checkpoint(val);
+    validatedNow = true;
+  };
+
   try {
     while (step < loop.steps) {
       const rng = new Rng(deriveSeed(loop.seed, step));
-      const batch = set.batch(sampleWindows(pool, loop.batch, rng), cfg.k, cfg.obs, norm, cfg.kind === 'generative');
+      const batch = set.batch(sampleWindows(pool, loop.batch, rng), cfg.k, cfg.obs, norm, cfg.kind === 'generative', framesOf(cfg.encoder));
       setLearningRate(optimizer, learningRateAt(loop.lr, step, loop.steps));
       const terms = trainStep(nets, cfg, batch, optimizer, step);
       if (!terms.every(Number.isFinite)) {
@@ -172,21 +206,10 @@ export async function trainLoop(ctx: LoopContext, modelOpts: ModelOptions, loop:
       const sps = samplesWindow / Math.max((now - tWindow) / 1000, 1e-6);
       if (now - tWindow > 5000) { tWindow = now; samplesWindow = 0; }
       hooks.onStep?.(step, Object.fromEntries(names.map((n, i) => [n, terms[i]])), sps, nets);
-      if (step % loop.evalEvery === 0 || step === loop.steps) {
-        const val = validate(nets, cfg, set, split, norm, probeSpec, loop.seed);
-        const seconds = prevSeconds + (performance.now() - t0) / 1000;
-        const rec: MetricsRecord = {
-          step, samples, seconds, samplesPerSec: samples / Math.max(seconds, 1e-6),
-          train: Object.fromEntries(names.map((n, i) => [n, sums[i] / Math.max(sumCount, 1)])),
-          val: { horizons: val.horizons, collapse: val.collapse, probeR2: val.probeR2 },
-        };
-        sums.fill(0);
-        sumCount = 0;
-        history.push(rec);
-        hooks.onValidation?.(rec);
-        await checkpoint(val);
-      }
+      if (step % loop.evalEvery === 0 || step === loop.steps) await validateAndSave();
     }
+    // `--resume` at the step count already reached: no training, but the heads are refitted and saved.
+    if (resume && !validatedNow) await validateAndSave();
   } catch (e) {
     optimizer.dispose();
     disposeNetworks(nets);
@@ -202,5 +225,5 @@ export function describeValidation(rec: MetricsRecord): string {
   const c = rec.val.collapse;
   const p = Object.entries(rec.val.probeR2).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ');
   return `step ${rec.step}: pred/copy ${h} | std mean ${c.meanStd.toFixed(3)} min ${c.minStd.toFixed(3)}, eff. rank ${c.effectiveRank.toFixed(1)}` +
-    `${c.collapsed ? ' (COLLAPSED)' : ''} | probe R2 ${p}`;
+    `${c.collapsed ? ' (COLLAPSED)' : ''} | probe R2 ${p}${describeFailure(rec.val.failure)}`;
 }

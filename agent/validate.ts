@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../sim/rng.ts';
 import { collapseMetrics, type CollapseMetrics, type Matrix } from './metrics.ts';
-import { applyEncoder, sceneDimsOf } from './model/encoder.ts';
+import { applyEncoder, framesOf, sceneDimsOf } from './model/encoder.ts';
 import type { ModelConfig, Networks } from './model/networks.ts';
 import { applyPredictor } from './model/predictor.ts';
 import { fitProbe, probeR2, selectColumns, type FittedProbe, type ProbeSpec } from './probes.ts';
@@ -44,7 +44,7 @@ function encodeRows(nets: Networks, cfg: ModelConfig, depth: Float32Array | null
 }
 
 export function encodeFrames(nets: Networks, cfg: ModelConfig, set: EpisodeSet, frames: WindowRef[], norm: Normalization): { z: Matrix; state: Float32Array } {
-  const b = set.batch(frames, 0, cfg.obs, norm);
+  const b = set.batch(frames, 0, cfg.obs, norm, false, framesOf(cfg.encoder));
   const zt = encodeRows(nets, cfg, b.depth, b.vec, frames.length);
   const data = zt.dataSync() as Float32Array;
   zt.dispose();
@@ -68,7 +68,7 @@ export function validate(nets: Networks, cfg: ModelConfig, set: EpisodeSet, spli
   let refs = set.windows(split.val, K);
   if (refs.length > 256) { const stride = refs.length / 256; refs = Array.from({ length: 256 }, (_, i) => refs[Math.floor(i * stride)]); }
   const B = refs.length;
-  const batch = set.batch(refs, K, cfg.obs, norm);
+  const batch = set.batch(refs, K, cfg.obs, norm, false, framesOf(cfg.encoder));
   const horizons = tf.tidy(() => {
     const z = encodeRows(nets, cfg, batch.depth, batch.vec, (K + 1) * B);
     const acts = tf.tensor2d(batch.actions, [K * B, 3]);

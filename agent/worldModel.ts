@@ -4,6 +4,9 @@ import type * as tf from '@tensorflow/tfjs';
 
 export type ModelKind = 'jepa' | 'generative';
 
+/** The observations one agent step before the ones being encoded. */
+export interface PreviousFrames { depth: Float32Array[]; proprio: Float32Array[] }
+
 export interface WorldModel {
   readonly kind: ModelKind;
   readonly latentDim: number;
@@ -21,10 +24,17 @@ export interface WorldModel {
   readonly sceneDims?: number;
 
   /**
-   * Embed observations: N depth images (H*W each) and N proprio vectors -> [N, D]. Caller disposes.
-   * `state` is needed only by the privileged-state ablation model (`--obs state`).
+   * Observations the encoder takes at once: 2 = the current one and the one a step before (so
+   * the latent can carry velocities). Absent: 1.
    */
-  encode(depth: Float32Array[], proprio: Float32Array[], state?: Float32Array[]): tf.Tensor2D;
+  readonly frames?: number;
+
+  /**
+   * Embed observations: N depth images (H*W each) and N proprio vectors -> [N, D]. Caller disposes.
+   * `state` is needed only by the privileged-state ablation model (`--obs state`). `previous`: the
+   * observations one step earlier, for two-frame models (absent: at rest, the current ones repeat).
+   */
+  encode(depth: Float32Array[], proprio: Float32Array[], state?: Float32Array[], previous?: PreviousFrames): tf.Tensor2D;
   /**
    * One step of latent dynamics: z [N, D] and raw (un-normalized, within bounds) actions [N, 3]
    * -> next z [N, D]. Batched: planners call it once per horizon step for all candidates.
@@ -34,6 +44,13 @@ export interface WorldModel {
   probe(z: tf.Tensor2D): tf.Tensor2D;
   /** Generative baseline only: latents -> depth images [N, H*W] in 0..1. */
   decode?(z: tf.Tensor2D): tf.Tensor2D;
+  /**
+   * Failure head, when the model has one: z [N, D] and raw actions [N, 3] (as for predict) ->
+   * logit [N] of "the episode fails (falls, bursts) at the next step". Learned from the dataset's
+   * termination flags and outcomes on frozen latents; planners add P(fail within the horizon)
+   * to the energy. Caller disposes.
+   */
+  failureLogit?(z: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor1D;
 
   dispose(): void;
 }

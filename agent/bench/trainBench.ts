@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
 import { initBackend, type BackendChoice } from '../backend.ts';
+import { framesOf } from '../model/encoder.ts';
 import { trainStep } from '../model/jepa.ts';
 import { buildNetworks, disposeNetworks, trainWindowMacs } from '../model/networks.ts';
 import { Rng } from '../../sim/rng.ts';
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
   const nets = buildNetworks(cfg, 1);
   const opt = tf.train.adam(1e-3);
   const rng = new Rng(1);
-  const batches = Array.from({ length: 4 }, () => set.batch(sampleWindows(pool, batch, rng), cfg.k, cfg.obs, norm, cfg.kind === 'generative'));
+  const batches = Array.from({ length: 4 }, () => set.batch(sampleWindows(pool, batch, rng), cfg.k, cfg.obs, norm, cfg.kind === 'generative', framesOf(cfg.encoder)));
   const mm1 = matmulGflops(512, 10);
   for (let i = 0; i < 3; i++) trainStep(nets, cfg, batches[i % 4], opt, i); // warm-up
   const t0 = performance.now();

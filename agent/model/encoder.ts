@@ -23,10 +23,20 @@ export interface EncoderConfig {
    * agent's body. 0 or absent (checkpoints before the split): proprio is mixed into every dim.
    */
   bodyDim?: number;
+  /**
+   * Depth frames per observation (depth only): 2 = the current and the previous image, paired
+   * patch by patch, and proprio plus its last change, so the latent can carry velocities (a
+   * sliding bottle about to topple looks the same as a resting one in one frame). Absent: 1.
+   */
+  frames?: number;
 }
 
-export function defaultEncoderConfig(obs: 'depth' | 'state', height: number, width: number, vecDim: number, latentDim: number, bodyDim = 0): EncoderConfig {
-  return { obs, height, width, patch: 8, patchFeatures: 32, vecDim, hidden: 256, latentDim, bodyDim };
+export function framesOf(cfg: Pick<EncoderConfig, 'frames'>): number {
+  return cfg.frames ?? 1;
+}
+
+export function defaultEncoderConfig(obs: 'depth' | 'state', height: number, width: number, vecDim: number, latentDim: number, bodyDim = 0, frames = 1): EncoderConfig {
+  return { obs, height, width, patch: 8, patchFeatures: 32, vecDim, hidden: 256, latentDim, bodyDim, frames };
 }
 
 /** Leading latent dims that describe the scene (all of them for an unsplit encoder). */
@@ -34,7 +44,7 @@ export function sceneDimsOf(cfg: EncoderConfig): number {
   return cfg.latentDim - (cfg.bodyDim ?? 0);
 }
 
-/** Inputs: [image [N, H*W]] + [vec [N, vecDim]] for depth; [vec] only for state. */
+/** Inputs: [image [N, frames*H*W] (current frame first)] + [vec [N, vecDim]] for depth; [vec] only for state. */
 export function buildEncoder(cfg: EncoderConfig, name: string, seed: number): tf.LayersModel {
   const init = (i: number) => tf.initializers.glorotUniform({ seed: seed * 101 + i });
   const vec = tf.input({ shape: [cfg.vecDim], name: `${name}_vec` });
@@ -47,11 +57,13 @@ export function buildEncoder(cfg: EncoderConfig, name: string, seed: number): tf
   if (cfg.obs === 'depth') {
     const { height: H, width: W, patch: p } = cfg;
     if (H % p !== 0 || W % p !== 0) throw new Error(`image ${W}x${H} is not divisible by patch size ${p}`);
-    const img = tf.input({ shape: [H * W], name: `${name}_depth` });
+    const F = framesOf(cfg);
+    const img = tf.input({ shape: [F * H * W], name: `${name}_depth` });
     inputs.push(img);
-    const grid = tf.layers.reshape({ targetShape: [H / p, p, W / p, p] }).apply(img) as tf.SymbolicTensor;
-    const perm = tf.layers.permute({ dims: [1, 3, 2, 4] }).apply(grid) as tf.SymbolicTensor;
-    const patches = tf.layers.reshape({ targetShape: [(H / p) * (W / p), p * p] }).apply(perm) as tf.SymbolicTensor;
+    // Each patch token holds the same patch of every frame, so motion is visible to one dense layer.
+    const grid = tf.layers.reshape({ targetShape: F === 1 ? [H / p, p, W / p, p] : [F, H / p, p, W / p, p] }).apply(img) as tf.SymbolicTensor;
+    const perm = tf.layers.permute({ dims: F === 1 ? [1, 3, 2, 4] : [2, 4, 1, 3, 5] }).apply(grid) as tf.SymbolicTensor;
+    const patches = tf.layers.reshape({ targetShape: [(H / p) * (W / p), F * p * p] }).apply(perm) as tf.SymbolicTensor;
     const feats = tf.layers.dense({ units: cfg.patchFeatures, activation: 'relu', kernelInitializer: init(0), name: `${name}_patch` })
       .apply(patches) as tf.SymbolicTensor;
     const flat = tf.layers.flatten().apply(feats) as tf.SymbolicTensor;
@@ -74,7 +86,7 @@ export function encoderMacs(cfg: EncoderConfig): number {
   let inDim = (cfg.bodyDim ?? 0) > 0 ? 0 : cfg.vecDim;
   if (cfg.obs === 'depth') {
     const nPatches = (cfg.height / cfg.patch) * (cfg.width / cfg.patch);
-    macs += nPatches * cfg.patch * cfg.patch * cfg.patchFeatures;
+    macs += nPatches * framesOf(cfg) * cfg.patch * cfg.patch * cfg.patchFeatures;
     inDim += nPatches * cfg.patchFeatures;
   }
   macs += inDim * cfg.hidden + cfg.hidden * cfg.hidden + cfg.hidden * sceneDimsOf(cfg);

@@ -44,6 +44,11 @@ export interface Networks {
   target?: tf.LayersModel;
   predictor: tf.LayersModel;
   decoder?: tf.LayersModel;
+  /**
+   * The failure head (model/failureHead.ts), fitted on frozen latents when a checkpoint is saved;
+   * not trained with the rest (absent until the first fit, or when the data has no failures).
+   */
+  failure?: tf.LayersModel;
 }
 
 export function buildNetworks(cfg: ModelConfig, seed: number): Networks {
@@ -71,6 +76,7 @@ export function disposeNetworks(nets: Networks): void {
   nets.target?.dispose();
   nets.predictor.dispose();
   nets.decoder?.dispose();
+  nets.failure?.dispose();
 }
 
 /** Forward multiply-accumulates for one training window (k+1 frames, k predictor steps twice). */

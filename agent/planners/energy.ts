@@ -1,7 +1,8 @@
 // The planning energy: roll all candidates through the model together (one batched predict per
 // horizon step), score each predicted state against the goal, weight the horizon toward its end,
 // and add a small action-effort penalty. Used by jepa-cem / jepa-mppi (latent distance to the goal
-// embedding) and generative-cem (pixel distance of decoded predictions to the goal image).
+// embedding) and generative-cem (pixel distance of decoded predictions to the goal image). With a
+// model that has a failure head, the probability of failing within the horizon is added too.
 import * as tf from '@tensorflow/tfjs';
 import type { WorldModel } from '../worldModel.ts';
 import { ACTION_DIM, type CostFn } from './types.ts';
@@ -14,6 +15,12 @@ export interface EnergyOptions {
   distance: DistanceKind;
   /** Weight of the mean squared normalized velocity (see sampling.effortPerCandidate). */
   actionPenalty: number;
+  /**
+   * Weight of P(the episode fails within the horizon) from the model's failure head
+   * (WorldModel.failureLogit); 0 or a model without the head: no failure term. Goal distances
+   * are ~0.5-1.5 apart, so a weight of ~2 makes a likely failure outweigh any distance gain.
+   */
+  failureWeight?: number;
 }
 
 /**
@@ -75,15 +82,35 @@ export function modelCost(spec: ModelCostSpec): CostFn {
   }
   const weights = horizonWeights(horizon);
   const scene = space === 'latent' ? goalDims(model) : undefined;
+  const failureWeight = options.failureWeight ?? 0;
+  const failureLogit = failureWeight > 0 && model.failureLogit ? model.failureLogit.bind(model) : undefined;
   return (candidates: Float32Array, n: number): Float64Array => {
     const total = tf.tidy(() => {
+      // The rollout is sequential; everything scored on it is scored once for all steps, since
+      // at these sizes the cost is the number of tfjs calls, not the arithmetic.
+      const states: tf.Tensor2D[] = [];
+      const actions: tf.Tensor2D[] = [];
+      const predicted: tf.Tensor2D[] = [];
       let z = tf.tile(z0, [n, 1]) as tf.Tensor2D;
-      let acc = tf.zeros([n]) as tf.Tensor1D;
-      const target = scene === undefined ? goal : tf.slice(goal, [0, 0], [1, scene]) as tf.Tensor2D;
       for (let t = 0; t < horizon; t++) {
-        z = model.predict(z, actionsAt(candidates, n, horizon, t));
-        const compared = space === 'pixel' ? model.decode!(z) : scene === undefined ? z : tf.slice(z, [0, 0], [n, scene]) as tf.Tensor2D;
-        acc = tf.add(acc, tf.mul(rowDistance(compared, target, options.distance), weights[t])) as tf.Tensor1D;
+        const a = actionsAt(candidates, n, horizon, t);
+        states.push(z);
+        actions.push(a);
+        z = model.predict(z, a);
+        predicted.push(z);
+      }
+      const all = tf.concat(predicted, 0) as tf.Tensor2D;
+      const compared = space === 'pixel' ? model.decode!(all) : scene === undefined ? all : tf.slice(all, [0, 0], [horizon * n, scene]) as tf.Tensor2D;
+      const target = scene === undefined ? goal : tf.slice(goal, [0, 0], [1, scene]) as tf.Tensor2D;
+      // [horizon, n] distances, weighted per step: a NaN stays in its own candidate's column.
+      const dist = tf.reshape(rowDistance(compared, target, options.distance), [horizon, n]);
+      let acc = tf.reshape(tf.matMul(tf.tensor2d(weights, [1, horizon]), dist), [n]) as tf.Tensor1D;
+      if (failureLogit) {
+        // P(fail within the horizon) = 1 - prod_t (1 - p_t), p_t = sigmoid(head(z_t, a_t)), with
+        // log(1 - sigmoid(x)) = -softplus(x) for stability.
+        const logits = failureLogit(tf.concat(states, 0) as tf.Tensor2D, tf.concat(actions, 0) as tf.Tensor2D);
+        const logSurvive = tf.neg(tf.sum(tf.reshape(tf.softplus(logits), [horizon, n]), 0));
+        acc = tf.add(acc, tf.mul(tf.sub(1, tf.exp(logSurvive)), failureWeight)) as tf.Tensor1D;
       }
       return acc;
     });

@@ -20,6 +20,8 @@ export const SEARCH_DEFAULTS: SearchSettings = {
   temperature: MPPI_DEFAULTS.temperature,
   distance: 'l1',
   actionPenalty: 0.01,
+  // Weight of P(fail within the horizon) from the model's failure head (no effect without one).
+  failureWeight: 10,
   correlation: 0.6,
 };
 
@@ -39,8 +41,12 @@ export function resolveSettings(name: PlannerName, overrides: Partial<SearchSett
     : name === 'jepa-mppi' ? { ...SEARCH_DEFAULTS, samples: MPPI_DEFAULTS.samples, iterations: MPPI_DEFAULTS.iterations } : SEARCH_DEFAULTS;
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   const s = { ...base, ...defined } as SearchSettings;
+  if (s.failureWeight !== undefined && !(Number.isFinite(s.failureWeight) && s.failureWeight >= 0)) {
+    throw new UserError(`--failure-weight must be a finite number >= 0; got ${s.failureWeight}`,
+      `pass e.g. --failure-weight ${SEARCH_DEFAULTS.failureWeight} (0 turns the failure term off)`);
+  }
   if (s.elites > s.samples) {
-    throw new UserError(`--elites ${s.elites} is larger than --samples ${s.samples}`, 'choose fewer elites than samples, e.g. --elites 30 --samples 300');
+    throw new UserError(`--elites ${s.elites} is larger than --samples ${s.samples}`, 'choose fewer elites than samples, e.g. --elites 30 --samples 256');
   }
   return s;
 }

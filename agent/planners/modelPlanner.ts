@@ -54,12 +54,15 @@ export class ModelPlanner implements Planner {
   }
 
   /** z0 and the goal latent [1, D] each (one batched encode of observation and goal). */
-  private encodePair(observation: Observation): { z0: tf.Tensor2D; goal: tf.Tensor2D; owned: tf.Tensor[] } {
+  private encodePair(observation: Observation, previous: Observation | undefined): { z0: tf.Tensor2D; goal: tf.Tensor2D; owned: tf.Tensor[] } {
+    const before = previous ?? observation;
     if (this.space === 'pixel') {
-      const z0 = this.model.encode([observation.depth], [observation.proprio]);
+      const z0 = this.model.encode([observation.depth], [observation.proprio], undefined, { depth: [before.depth], proprio: [before.proprio] });
       return { z0, goal: this.goal!, owned: [z0] };
     }
-    const both = this.model.encode([observation.depth, this.goalDepth!], [observation.proprio, observation.proprio]);
+    // The goal is a scene at rest: its previous frame is itself.
+    const both = this.model.encode([observation.depth, this.goalDepth!], [observation.proprio, observation.proprio], undefined,
+      { depth: [before.depth, this.goalDepth!], proprio: [before.proprio, observation.proprio] });
     const [z0, goal] = tf.split(both, 2, 0) as [tf.Tensor2D, tf.Tensor2D];
     both.dispose();
     return { z0, goal, owned: [z0, goal] };
@@ -69,11 +72,11 @@ export class ModelPlanner implements Planner {
     if (!this.goalDepth) throw new Error(`${this.name}: plan() called before begin(goal)`);
     const start = performance.now();
     const s = this.settings;
-    const { z0, goal, owned } = this.encodePair(observation);
+    const { z0, goal, owned } = this.encodePair(observation, options.previous);
     try {
       const cost = modelCost({
         model: this.model, z0, goal, space: this.space, horizon: s.horizon, bounds: this.bounds,
-        options: { distance: s.distance, actionPenalty: s.actionPenalty },
+        options: { distance: s.distance, actionPenalty: s.actionPenalty, failureWeight: s.failureWeight },
       });
       const init = this.warm ?? holdSequence(this.bounds, s.horizon, observation.proprio[1]);
       const result: OptimizeResult = this.name === 'jepa-mppi'

@@ -52,6 +52,8 @@ export interface PlanResult {
 export interface PlanCallOptions {
   /** Also roll the elites through the model's probe for drawing (costs one small extra rollout). */
   imagine?: boolean;
+  /** The observation one step before this one (absent at an episode's start); two-frame models need it. */
+  previous?: Observation;
 }
 
 export interface Planner {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { UserError } from '../../sim/errors.ts';
 import { builtinTasks, loadTask } from '../../sim/tasks/registry.ts';
 import { PLANNER_NAMES, modelKindFor, type PlannerName } from '../../agent/planners/types.ts';
+import type { SearchSettings } from '../../agent/planners/modelPlanner.ts';
 import { DIST_DIR, ensureViewerBuilt } from './build.ts';
 import { startViewerServer, type ViewerServer } from './server.ts';
 import { workerRunnerFactory } from './workerRunner.ts';
@@ -38,6 +39,8 @@ export interface ServeOptions {
   seed: number;
   ensureBuild: boolean;
   backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  /** Planner setting overrides (e.g. failureWeight from --failure-weight); unset fields take the defaults. */
+  settings?: Partial<SearchSettings>;
   log?: (line: string) => void;
 }
 
@@ -65,6 +68,12 @@ export async function serve(opts: ServeOptions): Promise<ViewerServer & { planne
   }
 
   const tasks = new Set<string>([...Object.keys(builtinTasks), opts.task]);
+  const settings = opts.settings && Object.values(opts.settings).some((v) => v !== undefined) ? opts.settings : undefined;
+  if (settings) {
+    // Bad settings fail here, at once, not in the runner worker.
+    const { resolveSettings } = await import('../../agent/planners/factory.ts');
+    resolveSettings(planner, settings);
+  }
 
   if (opts.ensureBuild) await ensureViewerBuilt(log);
   const kind = await modelKindOf(modelDir);
@@ -75,7 +84,7 @@ export async function serve(opts: ServeOptions): Promise<ViewerServer & { planne
   const planners = PLANNER_NAMES.filter((p) => modelKindFor(p) === undefined || modelKindFor(p) === kind);
   // Each runner (sim + planner + model) lives in a worker thread: planning never stalls the stream.
   const factory: RunnerFactory = (choice) =>
-    workerRunnerFactory({ modelDir: modelDirForTask(choice.task, opts.model, modelDir), backend: opts.backend }, log)(choice);
+    workerRunnerFactory({ modelDir: modelDirForTask(choice.task, opts.model, modelDir), backend: opts.backend, settings }, log)(choice);
 
   const server = await startViewerServer({
     host: opts.host, port: opts.port, staticDir: DIST_DIR, factory, log,

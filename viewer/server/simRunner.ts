@@ -6,6 +6,7 @@ import type { TaskDefinition } from '../../sim/task.ts';
 import type { BodyPose, Observation, Quat, SceneDescription, Vec3 } from '../../sim/types.ts';
 import { MpcEpisode } from '../../agent/mpc.ts';
 import { createPlanner } from '../../agent/planners/factory.ts';
+import type { SearchSettings } from '../../agent/planners/modelPlanner.ts';
 import type { PlanResult, Planner, PlannerName } from '../../agent/planners/types.ts';
 import type { WorldModel } from '../../agent/worldModel.ts';
 import type { EpisodeRunner, RunnerPlan, RunnerStep } from './episodeRunner.ts';
@@ -35,11 +36,11 @@ export class SimRunner implements EpisodeRunner {
     this.controlDt = env.spec.controlDt;
   }
 
-  static async create(task: TaskDefinition, planner: PlannerName, model: WorldModel | undefined): Promise<SimRunner> {
+  static async create(task: TaskDefinition, planner: PlannerName, model: WorldModel | undefined, settings?: Partial<SearchSettings>): Promise<SimRunner> {
     const obsSize = model ? model.obsSize.width : 32;
     const env = await Env.create({ task, obsSize, showsPusher: model?.showsPusher });
     try {
-      return new SimRunner(task.id, planner, env, createPlanner(planner, { env, model }));
+      return new SimRunner(task.id, planner, env, createPlanner(planner, { env, model, settings }));
     } catch (e) {
       env.free();
       throw e;

@@ -4,6 +4,7 @@
 import { Worker } from 'node:worker_threads';
 import { UserError } from '../../sim/errors.ts';
 import type { BodyPose, SceneDescription, Vec3 } from '../../sim/types.ts';
+import type { SearchSettings } from '../../agent/planners/modelPlanner.ts';
 import type { EpisodeRunner, RunnerChoice, RunnerFactory, RunnerStep } from './episodeRunner.ts';
 
 export interface RunnerInit {
@@ -11,6 +12,8 @@ export interface RunnerInit {
   planner: string;
   modelDir?: string;
   backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  /** Planner setting overrides (plain data: it crosses into the worker). */
+  settings?: Partial<SearchSettings>;
 }
 
 export type RunnerRequest =

@@ -1,0 +1,144 @@
+// Fitting the failure head (agent/model/failureHead.ts) after training, where the probes are
+// fitted: on frozen latents of the training episodes' transitions, scored on the held-out
+// episodes (AUC, balanced accuracy, positive counts). Labels come from termination flags and
+// episode outcomes only; the privileged state is never read.
+import type * as tf from '@tensorflow/tfjs';
+import { Rng } from '../sim/rng.ts';
+import { builtinTasks } from '../sim/tasks/registry.ts';
+import type { EnvSpec } from '../sim/types.ts';
+import type { Matrix } from './metrics.ts';
+import {
+  balancedAccuracy, FAILURE_FIT_DEFAULTS, failureLabels, failureProbabilities, rocAuc, shiftLogit, trainFailureHead, type FailureFitOptions,
+} from './model/failureHead.ts';
+import type { ModelConfig, Networks } from './model/networks.ts';
+import { normalizeAction, type EpisodeSet, type Normalization, type WindowRef } from './trainData.ts';
+import { encodeFrames } from './validate.ts';
+
+export interface FailureMetrics {
+  /** False when the training episodes hold no failed transition (no head is stored then). */
+  fitted: boolean;
+  trainTransitions: number;
+  trainPositives: number;
+  valTransitions: number;
+  valPositives: number;
+  /** Held-out ROC AUC of the failure probability; null when a class is missing there. */
+  auc: number | null;
+  /** Held-out balanced accuracy at p = the training base rate (the balanced fit's 0.5); null when a class is missing there. */
+  balancedAccuracy: number | null;
+  /** Held-out mean failure probability of the positive / negative transitions. */
+  meanPPositive: number | null;
+  meanPNegative: number | null;
+}
+
+/** What config.json records about a stored head (absent in checkpoints without one). */
+export interface FailureHeadInfo {
+  hidden: number;
+  inputs: 'latent+normalized action';
+  labels: string;
+}
+
+const LABELS_TEXT = {
+  any: 'the episode terminates with outcome failure or burst after this transition',
+  burst: 'the episode terminates with a burst after this transition (the task\'s failures depend on the goal)',
+};
+
+/** Most transitions a fit or a score looks at; beyond it the negatives are subsampled (all positives are kept). */
+const MAX_TRANSITIONS = 20000;
+
+interface Transitions {
+  refs: WindowRef[];
+  labels: Uint8Array;
+  /** Share of failed transitions among all of the episodes' transitions (before subsampling). */
+  baseRate: number;
+}
+
+/**
+ * The task's failureDependsOnGoal as the dataset recorded it; datasets recorded before it was
+ * stored take it from the built-in task of the same id.
+ */
+export function failureDependsOnGoal(spec: EnvSpec): boolean {
+  return spec.failureDependsOnGoal ?? builtinTasks[spec.taskId]?.failureDependsOnGoal ?? false;
+}
+
+function transitions(set: EpisodeSet, episodes: number[], max: number, seed: number): Transitions {
+  const pos: WindowRef[] = [], neg: WindowRef[] = [];
+  const goalDependent = failureDependsOnGoal(set.spec);
+  for (const e of episodes) {
+    const y = failureLabels(set.episodes[e], goalDependent);
+    y.forEach((v, t) => (v ? pos : neg).push({ episode: e, start: t }));
+  }
+  let kept = neg;
+  if (pos.length + neg.length > max) {
+    const rng = new Rng(seed);
+    const want = Math.max(0, max - pos.length);
+    for (let i = 0; i < want; i++) { const j = rng.int(i, neg.length); [neg[i], neg[j]] = [neg[j], neg[i]]; }
+    kept = neg.slice(0, want);
+  }
+  const refs = [...pos, ...kept];
+  const baseRate = pos.length / Math.max(pos.length + neg.length, 1);
+  return { refs, labels: Uint8Array.from(refs, (_, i) => (i < pos.length ? 1 : 0)), baseRate };
+}
+
+function actionsOf(set: EpisodeSet, refs: WindowRef[], norm: Normalization): Float32Array {
+  const out = new Float32Array(refs.length * 3);
+  refs.forEach((r, i) => normalizeAction(set.episodes[r.episode].actions.subarray(r.start * 3, r.start * 3 + 3), out, i * 3, norm));
+  return out;
+}
+
+function encode(nets: Networks, cfg: ModelConfig, set: EpisodeSet, refs: WindowRef[], norm: Normalization): Matrix {
+  return encodeFrames(nets, cfg, set, refs, norm).z;
+}
+
+const mean = (xs: number[]) => (xs.length ? xs.reduce((s, v) => s + v, 0) / xs.length : null);
+const finiteOrNull = (x: number) => (Number.isFinite(x) ? x : null);
+
+/**
+ * Fit a new failure head on the training episodes (latents from `nets.encoder`, the encoder the
+ * planner encodes with, as for the probes) and score it on the validation episodes. Replaces
+ * `nets.failure` (disposing the old one); leaves it undefined if there is nothing to learn from.
+ */
+export function refitFailureHead(nets: Networks, cfg: ModelConfig, set: EpisodeSet, split: { train: number[]; val: number[] },
+  norm: Normalization, seed: number, opts: Partial<FailureFitOptions> = {}): FailureMetrics {
+  const o = { ...FAILURE_FIT_DEFAULTS, seed, ...opts };
+  nets.failure?.dispose();
+  nets.failure = undefined;
+  const train = transitions(set, split.train, MAX_TRANSITIONS, seed + 3);
+  const val = transitions(set, split.val, MAX_TRANSITIONS, seed + 4);
+  const trainPositives = train.labels.reduce((s, v) => s + v, 0);
+  const valPositives = val.labels.reduce((s, v) => s + v, 0);
+  const metrics: FailureMetrics = {
+    fitted: false, trainTransitions: train.refs.length, trainPositives, valTransitions: val.refs.length, valPositives,
+    auc: null, balancedAccuracy: null, meanPPositive: null, meanPNegative: null,
+  };
+  if (trainPositives === 0 || trainPositives === train.refs.length) return metrics;
+  const head: tf.LayersModel = trainFailureHead(encode(nets, cfg, set, train.refs, norm), actionsOf(set, train.refs, norm), train.labels, o);
+  // The class-balanced fit scores as if failures were as common as not; shifting the logit by the
+  // true prior log-odds makes its output a probability the planner can weigh against distance
+  // (uncorrected, a 1-in-40 risk read as ~0.5 and the planner would not touch the bottle).
+  shiftLogit(head, Math.log(train.baseRate / (1 - train.baseRate)));
+  nets.failure = head;
+  metrics.fitted = true;
+  if (val.refs.length > 0) {
+    const p = failureProbabilities(head, encode(nets, cfg, set, val.refs, norm), actionsOf(set, val.refs, norm));
+    const ps = Array.from(p);
+    metrics.auc = finiteOrNull(rocAuc(p, val.labels));
+    // At the base rate, the threshold where the balanced fit said 0.5.
+    metrics.balancedAccuracy = finiteOrNull(balancedAccuracy(p, val.labels, train.baseRate));
+    metrics.meanPPositive = mean(ps.filter((_, i) => val.labels[i] === 1));
+    metrics.meanPNegative = mean(ps.filter((_, i) => val.labels[i] === 0));
+  }
+  return metrics;
+}
+
+export function failureHeadInfo(spec: EnvSpec, hidden = FAILURE_FIT_DEFAULTS.hidden): FailureHeadInfo {
+  return { hidden, inputs: 'latent+normalized action', labels: failureDependsOnGoal(spec) ? LABELS_TEXT.burst : LABELS_TEXT.any };
+}
+
+/** One phrase for the train log line. */
+export function describeFailure(m: FailureMetrics | undefined): string {
+  if (!m) return '';
+  if (!m.fitted) return ` | failure head: not fitted (${m.trainPositives} failed transitions in training)`;
+  const auc = m.auc === null ? 'n/a' : m.auc.toFixed(3);
+  const bal = m.balancedAccuracy === null ? 'n/a' : m.balancedAccuracy.toFixed(2);
+  return ` | failure AUC ${auc}, bal. acc ${bal} (val ${m.valPositives} pos / ${m.valTransitions})`;
+}
