@@ -40,10 +40,8 @@ export class CheckpointWorldModel implements WorldModel {
     if (decoder) this.decode = (z) => tf.tidy(() => decoder.apply(z) as tf.Tensor2D);
     if (failureNet) {
       // Raw actions in, normalized exactly as predict() does.
-      this.failureLogit = (z, actions) => tf.tidy(() => {
-        const aNorm = tf.sub(tf.mul(tf.sub(actions, this.actLow), this.actScale), 1);
-        return tf.reshape(failureNet.apply([z, aNorm]) as tf.Tensor2D, [-1]) as tf.Tensor1D;
-      });
+      this.failureLogit = (z, actions) => tf.tidy(() =>
+        tf.reshape(failureNet.apply([z, this.normalizeActions(actions)]) as tf.Tensor2D, [-1]) as tf.Tensor1D);
     }
   }
 
@@ -78,10 +76,14 @@ export class CheckpointWorldModel implements WorldModel {
     return tf.tidy(() => applyEncoder(this.encoder, obs, img ? tf.tensor2d(img, [n, F * hw]) : null, tf.tensor2d(vec, [n, vecDim])));
   }
 
+  /** Raw actions -> -1..1 per the task's bounds, as the networks were trained. Call inside a tidy. */
+  private normalizeActions(actions: tf.Tensor2D): tf.Tensor2D {
+    return tf.sub(tf.mul(tf.sub(actions, this.actLow), this.actScale), 1) as tf.Tensor2D;
+  }
+
   predict(z: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
-      const aNorm = tf.sub(tf.mul(tf.sub(actions, this.actLow), this.actScale), 1);
-      return this.predictor.apply([z, aNorm]) as tf.Tensor2D;
+      return this.predictor.apply([z, this.normalizeActions(actions)]) as tf.Tensor2D;
     });
   }
 

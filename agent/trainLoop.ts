@@ -165,7 +165,6 @@ export async function trainLoop(ctx: LoopContext, modelOpts: ModelOptions, loop:
   };
 
   // Validate, refit the heads on frozen latents (probe, failure) and write the checkpoint.
-  let validatedNow = false;
   const validateAndSave = async () => {
     const val = validate(nets, cfg, set, split, norm, probeSpec, loop.seed);
     const failure = refitFailureHead(nets, cfg, set, split, norm, loop.seed);
@@ -183,7 +182,6 @@ export async function trainLoop(ctx: LoopContext, modelOpts: ModelOptions, loop:
     else history.push(rec);
     hooks.onValidation?.(rec);
     await checkpoint(val);
-    validatedNow = true;
   };
 
   try {
@@ -209,7 +207,7 @@ export async function trainLoop(ctx: LoopContext, modelOpts: ModelOptions, loop:
       if (step % loop.evalEvery === 0 || step === loop.steps) await validateAndSave();
     }
     // `--resume` at the step count already reached: no training, but the heads are refitted and saved.
-    if (resume && !validatedNow) await validateAndSave();
+    if (resume && step === resume.config.training.step) await validateAndSave();
   } catch (e) {
     optimizer.dispose();
     disposeNetworks(nets);

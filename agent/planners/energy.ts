@@ -17,8 +17,8 @@ export interface EnergyOptions {
   actionPenalty: number;
   /**
    * Weight of P(the episode fails within the horizon) from the model's failure head
-   * (WorldModel.failureLogit); 0 or a model without the head: no failure term. Goal distances
-   * are ~0.5-1.5 apart, so a weight of ~2 makes a likely failure outweigh any distance gain.
+   * (WorldModel.failureLogit, a calibrated probability); 0 or a model without the head: no
+   * failure term. It is what a failure costs in units of goal distance (L1 distances ~0.3-1.5).
    */
   failureWeight?: number;
 }
