@@ -4,6 +4,7 @@ import { formatUserError, isUserError } from './sim/errors.ts';
 import { choiceFlag, floatFlag, intFlag, listFlag } from './sim/flags.ts';
 import { PLANNER_NAMES } from './agent/planners/types.ts';
 import { TRAIN_DEFAULTS as TD } from './agent/trainDefaults.ts';
+import { CEM_DEFAULTS as CEM } from './agent/planners/cem.ts';
 
 const program = new Command();
 program
@@ -74,10 +75,10 @@ const FAILURE_WEIGHT_HELP = "weight of P(fail within the horizon) from the model
 /** Search flags shared by plan and bench; unset ones take each planner's documented defaults. */
 function withSearchFlags(cmd: Command): Command {
   return cmd
-    .option('--samples <n>', 'candidate action sequences per iteration (default 300; oracle 24)', intFlag(2))
-    .option('--elites <n>', 'elites kept per CEM iteration (default 30; oracle 5)', intFlag(1))
-    .option('--iterations <n>', 'optimizer iterations per MPC step (default 3; oracle 2)', intFlag(1))
-    .option('--horizon <n>', 'planning horizon in agent steps (default 5)', intFlag(1, 100))
+    .option('--samples <n>', `candidate action sequences per iteration (default ${CEM.samples}; oracle 24)`, intFlag(2))
+    .option('--elites <n>', `elites kept per CEM iteration (default ${CEM.elites}; oracle 5)`, intFlag(1))
+    .option('--iterations <n>', `optimizer iterations per MPC step (default ${CEM.iterations}; oracle 2)`, intFlag(1))
+    .option('--horizon <n>', `planning horizon in agent steps (default ${CEM.horizon}; oracle 5)`, intFlag(1, 100))
     .option('--execute <n>', 'actions executed per replan', intFlag(1, 100), 1)
     .option('--distance <kind>', 'energy distance: l1 or l2 (default l1)', choiceFlag(['l1', 'l2'] as const))
     .option('--temperature <x>', 'MPPI temperature, relative to the spread of the energies (default 0.1)', floatFlag(1e-6))

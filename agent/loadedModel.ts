@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ActionBounds } from '../sim/types.ts';
 import type { CheckpointConfig } from './checkpoint.ts';
 import { applyEncoder, framesOf, sceneDimsOf } from './model/encoder.ts';
+import { foldMlp, type FoldedForward } from './model/foldedMlp.ts';
 import { boundsOf, vecDimFor, writeDepth, writeVec } from './trainData.ts';
 import type { ModelKind, PreviousFrames, WorldModel } from './worldModel.ts';
 
@@ -18,6 +19,9 @@ export class CheckpointWorldModel implements WorldModel {
   readonly actionBounds: ActionBounds;
   private readonly actLow: tf.Tensor1D;
   private readonly actScale: tf.Tensor1D;
+  /** Plan-time forwards with the action normalization folded in (undefined: use the layers). */
+  private readonly fastPredict?: FoldedForward;
+  private readonly folded: tf.Tensor[] = [];
   /** Present only on the generative baseline (so `if (model.decode)` tells the kinds apart). */
   readonly decode?: (z: tf.Tensor2D) => tf.Tensor2D;
   /** Present only when the checkpoint holds the failure head: logit of "fails at the next step", [N]. */
@@ -35,13 +39,21 @@ export class CheckpointWorldModel implements WorldModel {
     this.frames = config.model.obs === 'depth' ? framesOf(config.model.encoder) : 1;
     this.actionBounds = boundsOf(config.normalization);
     const n = config.normalization;
+    const scale = n.actionHigh.map((h, j) => { const s = h - n.actionLow[j]; return s > 0 ? 2 / s : 0; });
     this.actLow = tf.tensor1d(n.actionLow);
-    this.actScale = tf.tensor1d(n.actionHigh.map((h, j) => { const s = h - n.actionLow[j]; return s > 0 ? 2 / s : 0; }));
+    this.actScale = tf.tensor1d(scale);
     if (decoder) this.decode = (z) => tf.tidy(() => decoder.apply(z) as tf.Tensor2D);
+    const fold = (net: tf.LayersModel): FoldedForward | undefined => {
+      const f = foldMlp(net, n.actionLow, scale);
+      if (f) this.folded.push(...f.owned);
+      return f?.forward;
+    };
+    this.fastPredict = fold(predictor);
     if (failureNet) {
       // Raw actions in, normalized exactly as predict() does.
+      const fast = fold(failureNet);
       this.failureLogit = (z, actions) => tf.tidy(() =>
-        tf.reshape(failureNet.apply([z, this.normalizeActions(actions)]) as tf.Tensor2D, [-1]) as tf.Tensor1D);
+        tf.reshape(fast ? fast(z, actions) : failureNet.apply([z, this.normalizeActions(actions)]) as tf.Tensor2D, [-1]) as tf.Tensor1D);
     }
   }
 
@@ -82,9 +94,8 @@ export class CheckpointWorldModel implements WorldModel {
   }
 
   predict(z: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor2D {
-    return tf.tidy(() => {
-      return this.predictor.apply([z, this.normalizeActions(actions)]) as tf.Tensor2D;
-    });
+    if (this.fastPredict) return this.fastPredict(z, actions);
+    return tf.tidy(() => this.predictor.apply([z, this.normalizeActions(actions)]) as tf.Tensor2D);
   }
 
   probe(z: tf.Tensor2D): tf.Tensor2D {
@@ -100,5 +111,6 @@ export class CheckpointWorldModel implements WorldModel {
     this.failureNet?.dispose();
     this.actLow.dispose();
     this.actScale.dispose();
+    tf.dispose(this.folded);
   }
 }

@@ -20,7 +20,7 @@ export const TRAIN_DEFAULTS = {
   hidden: 256,
   predictorHidden: 128,
   frames: 1,
-  steps: 1500,
+  steps: 3000,
   batch: 128,
   lr: 1e-3,
   seed: 1,

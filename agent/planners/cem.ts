@@ -17,7 +17,7 @@ export interface CemOptions extends SearchOptions {
   pick?: 'mean' | 'lower';
 }
 
-export const CEM_DEFAULTS: CemOptions = { samples: 256, elites: 30, iterations: 3, horizon: 5, initStd: 0.6, minStd: 0.05 };
+export const CEM_DEFAULTS: CemOptions = { samples: 192, elites: 30, iterations: 2, horizon: 12, initStd: 0.6, minStd: 0.05 };
 
 export function cemOptimize(cost: CostFn, init: Float32Array, bounds: FlatBounds, opts: CemOptions, rng: Rng): OptimizeResult {
   const r = sampleSearch(cost, init, bounds, opts, rng, ({ elites, mean, std, half }) => {

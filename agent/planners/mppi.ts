@@ -15,7 +15,7 @@ export interface MppiOptions extends SearchOptions {
 }
 
 export const MPPI_DEFAULTS: MppiOptions = {
-  samples: 256, iterations: 3, horizon: 5, temperature: 0.1, initStd: 0.6, minStd: 0.05, elites: 30,
+  samples: 192, iterations: 2, horizon: 12, temperature: 0.1, initStd: 0.6, minStd: 0.05, elites: 30,
 };
 
 export function mppiOptimize(cost: CostFn, init: Float32Array, bounds: FlatBounds, opts: MppiOptions, rng: Rng): OptimizeResult {

@@ -46,7 +46,7 @@ describe.each<PlannerName>(['jepa-cem', 'jepa-mppi'])('%s with a failure head', 
   it('takes the failing push without the failure term and avoids it with the term', () => {
     const model = new FailingToyModel();
     const plans = [0, 2].map((failureWeight) => {
-      const planner = createPlanner(name, { env, model, settings: { actionPenalty: 0, iterations: 8, failureWeight } });
+      const planner = createPlanner(name, { env, model, settings: { actionPenalty: 0, iterations: 8, failureWeight, horizon: 5, samples: 256 } });
       planner.begin(goal, 5);
       const plan = planner.plan(start);
       planner.dispose();
@@ -97,7 +97,7 @@ describe('failure term in the energy', () => {
 
   it('discards candidates whose failure logit is NaN and never chooses them', () => {
     const model = new FailingToyModel(true);
-    const planner = createPlanner('jepa-cem', { env, model, settings: { actionPenalty: 0, iterations: 4, failureWeight: 2 } });
+    const planner = createPlanner('jepa-cem', { env, model, settings: { actionPenalty: 0, iterations: 4, failureWeight: 2, horizon: 5, samples: 256 } });
     planner.begin(obsAt(0.05, 0.1, 0.1), 2);
     const plan = planner.plan(start);
     expect(plan.discarded).toBeGreaterThan(0);

@@ -13,7 +13,7 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const small = { samples: 64, elites: 8, iterations: 3 };
+const small = { samples: 64, elites: 8, iterations: 3, horizon: 5 };
 
 describe('MPC loop', () => {
   it('reaches goals with a latent planner far more often than random actions', () => {

@@ -34,7 +34,7 @@ function expectWithinBounds(seq: Float32Array): void {
 describe.each<PlannerName>(['jepa-cem', 'jepa-mppi'])('%s on a linear toy model', (name) => {
   it('finds the known optimum', () => {
     const model = new LinearToyModel();
-    const planner = createPlanner(name, { env, model, settings: { actionPenalty: 0, iterations: 12, distance: 'l2' } });
+    const planner = createPlanner(name, { env, model, settings: { actionPenalty: 0, iterations: 12, distance: 'l2', horizon: 5, samples: 256 } });
     planner.begin(obsAt(0.1, -0.04, 0.12), 3);
     const plan = planner.plan(obsAt(0, 0, 0.05));
     const end = finalLatent(plan, [0, 0, 0.05]);
@@ -61,7 +61,7 @@ describe.each<PlannerName>(['jepa-cem', 'jepa-mppi'])('%s on a linear toy model'
 
   it('keeps every sampled and chosen action inside the bounds when the goal is out of reach', () => {
     const model = new LinearToyModel();
-    const planner = createPlanner(name, { env, model, settings: { initStd: 5, samples: 64, elites: 8, iterations: 5 } });
+    const planner = createPlanner(name, { env, model, settings: { initStd: 5, samples: 64, elites: 8, iterations: 5, horizon: 5 } });
     planner.begin(obsAt(50, -50, 3), 1);
     for (let k = 0; k < 3; k++) {
       const plan = planner.plan(obsAt(0, 0, 0.1));
@@ -80,7 +80,7 @@ describe.each<PlannerName>(['jepa-cem', 'jepa-mppi'])('%s on a linear toy model'
     // Any action with vx > 0.1 makes the model output NaN; the goal lies far in +x, so a planner
     // that let NaN through (NaN compares false, sorts arbitrarily) would pick those candidates.
     const model = new LinearToyModel((a) => tf.greater(tf.slice(a, [0, 0], [-1, 1]).reshape([-1]), 0.1) as tf.Tensor1D);
-    const planner = createPlanner(name, { env, model, settings: { samples: 100, elites: 10, iterations: 5 } });
+    const planner = createPlanner(name, { env, model, settings: { samples: 100, elites: 10, iterations: 5, horizon: 5 } });
     planner.begin(obsAt(1, 0, 0.1), 5);
     const plan = planner.plan(obsAt(0, 0, 0.1));
     expect(plan.discarded).toBeGreaterThan(0);
@@ -97,7 +97,7 @@ describe.each<PlannerName>(['jepa-cem', 'jepa-mppi'])('%s on a linear toy model'
 
   it('is reproducible from its seed and independent of earlier episodes', () => {
     const model = new LinearToyModel();
-    const make = () => createPlanner(name, { env, model, settings: { samples: 50, elites: 5 } });
+    const make = () => createPlanner(name, { env, model, settings: { samples: 50, elites: 5, horizon: 5, iterations: 3 } });
     const a = make();
     a.begin(obsAt(0.05, 0.05, 0.1), 11);
     const first = a.plan(obsAt(0, 0, 0.1)).actions;
@@ -123,7 +123,7 @@ describe('planner plumbing', () => {
 
   it('returns imagined probe paths for the elites only when asked', () => {
     const model = new LinearToyModel();
-    const planner = createPlanner('jepa-cem', { env, model, settings: { samples: 40, elites: 4 } });
+    const planner = createPlanner('jepa-cem', { env, model, settings: { samples: 40, elites: 4, horizon: 5, iterations: 3 } });
     planner.begin(obsAt(0.05, 0, 0.1), 1);
     expect(planner.plan(obsAt(0, 0, 0.1)).imagined).toBeUndefined();
     const plan = planner.plan(obsAt(0, 0, 0.1), { imagine: true });
@@ -141,8 +141,8 @@ describe('planner plumbing', () => {
 
   it('keeps tf.memory flat over 100 planning steps', () => {
     const model = new LinearToyModel();
-    const planner = createPlanner('jepa-mppi', { env, model, settings: { samples: 32, elites: 4, iterations: 2 } });
-    const cem = createPlanner('jepa-cem', { env, model, settings: { samples: 32, elites: 4, iterations: 2 } });
+    const planner = createPlanner('jepa-mppi', { env, model, settings: { samples: 32, elites: 4, iterations: 2, horizon: 5 } });
+    const cem = createPlanner('jepa-cem', { env, model, settings: { samples: 32, elites: 4, iterations: 2, horizon: 5 } });
     planner.begin(obsAt(0.05, 0, 0.1), 1);
     cem.begin(obsAt(0.05, 0, 0.1), 1);
     planner.plan(obsAt(0, 0, 0.1), { imagine: true });

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { collect } from '../../sim/collect.ts';
 import { openDataset, type EpisodeDataset } from '../../sim/datasetReader.ts';
 import { Env } from '../../sim/env.ts';
@@ -13,6 +13,7 @@ import { loadTask } from '../../sim/tasks/registry.ts';
 const ROOT = resolve(import.meta.dirname, '../..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 const dir = mkdtempSync(join(tmpdir(), 'jepa-collect-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 interface Run { code: number | null; stdout: string; stderr: string }
 

@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DatasetWriter, type DatasetHeader } from '../../sim/dataset.ts';
 import { loadHdf5 } from '../../sim/hdf5.ts';
 import { openDataset } from '../../sim/datasetReader.ts';
@@ -44,6 +44,7 @@ async function writeFile(path: string, eps: EpisodeData[]): Promise<void> {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'jepa-dataset-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('episode dataset', () => {
   const eps = [synthetic(11, 6), synthetic(12, 3), synthetic(13, 9)];

@@ -1,0 +1,72 @@
+// The plan-time forward (action normalization folded into the first layer) must compute what the
+// layers model computes, refuse networks of another shape, and leak no tensors.
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../agent/backend.ts';
+import { foldMlp } from '../../agent/model/foldedMlp.ts';
+import { buildPredictor } from '../../agent/model/predictor.ts';
+import { buildFailureHead } from '../../agent/model/failureHead.ts';
+
+beforeAll(async () => { await initBackend('wasm'); });
+
+const low = [-0.25, -0.25, 0.01];
+const high = [0.25, 0.25, 0.26];
+const scale = high.map((h, j) => 2 / (h - low[j]));
+
+/** Give every weight a visible value (the predictor's last layer starts near zero). */
+function randomizeWeights(model: tf.LayersModel, seed: number): void {
+  model.setWeights(model.getWeights().map((w, i) => tf.randomNormal(w.shape, 0, 0.3, 'float32', seed + i)));
+}
+
+function maxRelDiff(model: tf.LayersModel, forward: (z: tf.Tensor2D, a: tf.Tensor2D) => tf.Tensor2D, zDim: number): number {
+  return tf.tidy(() => {
+    const z = tf.randomNormal([64, zDim], 0, 1, 'float32', 3) as tf.Tensor2D;
+    const a = tf.add(tf.mul(tf.randomUniform([64, 3], 0, 1, 'float32', 4), tf.sub(high, low)), low) as tf.Tensor2D;
+    const aNorm = tf.sub(tf.mul(tf.sub(a, low), scale), 1);
+    const ref = model.apply([z, aNorm]) as tf.Tensor2D;
+    return tf.max(tf.div(tf.abs(tf.sub(ref, forward(z, a))), tf.add(tf.abs(ref), 1))).dataSync()[0];
+  });
+}
+
+describe('foldMlp', () => {
+  it('reproduces the predictor (residual) and the failure head on raw actions', () => {
+    const predictor = buildPredictor({ latentDim: 19, actionDim: 3, hidden: 32, layers: 2 }, 'p', 1);
+    const head = buildFailureHead(19, 3, 16, 2);
+    for (const [net, seed] of [[predictor, 10], [head, 20]] as const) {
+      randomizeWeights(net, seed);
+      const folded = foldMlp(net, low, scale);
+      expect(folded).toBeDefined();
+      expect(maxRelDiff(net, folded!.forward, 19)).toBeLessThan(1e-5);
+      tf.dispose(folded!.owned);
+      net.dispose();
+    }
+  });
+
+  it('declines a network it does not know how to fold', () => {
+    const z = tf.input({ shape: [4] });
+    const a = tf.input({ shape: [3] });
+    const h = tf.layers.dense({ units: 8, activation: 'tanh' }).apply(tf.layers.concatenate().apply([z, a])) as tf.SymbolicTensor;
+    const net = tf.model({ inputs: [z, a], outputs: h });
+    expect(foldMlp(net, low, scale)).toBeUndefined();
+    // Wrong action width for the bounds given.
+    const p = buildPredictor({ latentDim: 4, actionDim: 3, hidden: 8, layers: 1 }, 'q', 1);
+    expect(foldMlp(p, [0, 0], [1, 1])).toBeUndefined();
+    net.dispose();
+    p.dispose();
+  });
+
+  it('keeps tf.memory() flat over many calls and frees what it owns', () => {
+    const predictor = buildPredictor({ latentDim: 8, actionDim: 3, hidden: 16, layers: 2 }, 'm', 1);
+    const before = tf.memory().numTensors;
+    const folded = foldMlp(predictor, low, scale)!;
+    const z = tf.zeros([32, 8]) as tf.Tensor2D;
+    const a = tf.zeros([32, 3]) as tf.Tensor2D;
+    folded.forward(z, a).dispose();
+    const steady = tf.memory().numTensors;
+    for (let i = 0; i < 200; i++) folded.forward(z, a).dispose();
+    expect(tf.memory().numTensors).toBe(steady);
+    tf.dispose([z, a, ...folded.owned]);
+    expect(tf.memory().numTensors).toBe(before);
+    predictor.dispose();
+  });
+});
