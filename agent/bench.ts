@@ -14,7 +14,7 @@ import { EVAL_SEED_BASE, evalResetSeed } from './plan.ts';
 import { resolveSettings } from './planners/factory.ts';
 import type { SearchSettings } from './planners/modelPlanner.ts';
 import { modelKindFor, type PlannerName } from './planners/types.ts';
-import { markdownTable, speedups, summarize, type ReportCell } from './report.ts';
+import { formatBreakdown, markdownTable, speedups, summarize, type ReportCell } from './report.ts';
 import { successChartSvg } from './reportChart.ts';
 import { checkTargets } from './benchTargets.ts';
 
@@ -148,6 +148,10 @@ function writeOutputs(out: string, report: BenchReport): void {
     markdownTable(cells),
     '',
     ...speedups(cells).map((s) => `- ${s.task}: ${s.planner} plans ${s.factor.toFixed(1)}x faster than generative-cem (median ms per step)`),
+    '',
+    '## How the unsuccessful episodes ended',
+    '',
+    ...cells.filter((c) => c.summary.successes < c.summary.episodes).map((c) => `- ${c.task} / ${c.planner}: ${formatBreakdown(c.episodes)}`),
     '',
     '## Targets',
     '',

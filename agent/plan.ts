@@ -12,7 +12,7 @@ import { runEpisodeSync, type EpisodeResult } from './mpc.ts';
 import { createPlanner } from './planners/factory.ts';
 import type { SearchSettings } from './planners/modelPlanner.ts';
 import { modelKindFor, type Planner, type PlannerName } from './planners/types.ts';
-import { formatEpisodeLine, formatSummaryLine, summarize, type Summary } from './report.ts';
+import { formatBreakdown, formatEpisodeLine, formatSummaryLine, summarize, type Summary } from './report.ts';
 import type { WorldModel } from './worldModel.ts';
 
 /**
@@ -122,7 +122,11 @@ export async function runPlanCommand(o: PlanCommandOptions, write: (s: string) =
     const summary = summarize(episodes);
     const report: PlanReport = { task: rig.task.id, planner: o.planner, seed: o.seed, episodes, summary };
     if (o.json) write(JSON.stringify(report, null, 2) + '\n');
-    else log(formatSummaryLine(`${rig.task.id} / ${o.planner}`, summary));
+    else {
+      log(formatSummaryLine(`${rig.task.id} / ${o.planner}`, summary));
+      const ends = formatBreakdown(episodes);
+      if (ends) log(`not successful: ${ends}`);
+    }
     return report;
   } finally {
     rig.dispose();

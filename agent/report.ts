@@ -77,6 +77,27 @@ export function formatSummaryLine(label: string, s: Summary): string {
     `planning median ${num(s.medianPlanningMs, 1)} ms, p95 ${num(s.p95PlanningMs, 1)} ms per MPC step`;
 }
 
+/**
+ * How the episodes that did not succeed ended, most common first. Reasons are grouped by their
+ * wording without the measured detail ("bottle fell over (tilt 62 deg)" -> "bottle fell over"),
+ * so a user sees at a glance whether a planner loses episodes to falls, bursts or the clock.
+ */
+export function failureBreakdown(results: readonly EpisodeResult[]): { reason: string; count: number }[] {
+  const counts = new Map<string, number>();
+  for (const r of results) {
+    if (r.success) continue;
+    const reason = r.outcome.reason.split(/[(:]/)[0].replace(/\s+at\s*$/, '').trim() || r.outcome.kind;
+    counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  }
+  return [...counts].map(([reason, count]) => ({ reason, count }))
+    .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
+}
+
+/** "7 bottle fell over, 3 no success within 40 steps" (empty when every episode succeeded). */
+export function formatBreakdown(results: readonly EpisodeResult[]): string {
+  return failureBreakdown(results).map(({ reason, count }) => `${count} ${reason}`).join(', ');
+}
+
 export interface ReportCell {
   task: string;
   planner: string;

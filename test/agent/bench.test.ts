@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runBench, modelDirFor } from '../../agent/bench.ts';
 import { evalResetSeed, EVAL_SEED_BASE } from '../../agent/plan.ts';
-import { quantile, summarize, wilsonInterval } from '../../agent/report.ts';
+import { failureBreakdown, formatBreakdown, quantile, summarize, wilsonInterval } from '../../agent/report.ts';
 import type { EpisodeResult } from '../../agent/mpc.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'jepa-bench-'));
@@ -77,5 +77,32 @@ describe('report statistics', () => {
     expect(s.meanFinalDistance).toBeCloseTo(0.03);
     expect(s.medianPlanningMs).toBe(30);
     expect(s.meanSteps).toBeCloseTo(5 / 3);
+  });
+
+  it('groups how unsuccessful episodes ended by their wording, most common first', () => {
+    const ep = (kind: 'success' | 'failure' | 'burst' | 'timeout', reason: string): EpisodeResult => ({
+      resetSeed: 0, outcome: { kind, success: kind === 'success', reason, distance: 0.1 },
+      success: kind === 'success', burst: kind === 'burst', finalDistance: 0.1, steps: 3, planningMs: [1], totalMs: 0,
+    });
+    const eps = [
+      ep('success', 'bottle within 2.1 cm of the goal, upright'),
+      ep('failure', 'bottle fell over (tilt 62 deg)'),
+      ep('timeout', 'no success within 40 steps'),
+      ep('failure', 'bottle fell over (tilt 48 deg)'),
+      ep('burst', 'bottle burst: contact force 32.0 N > threshold 25 N'),
+      ep('failure', 'bottle left the table at (0.31, -0.02)'),
+      ep('failure', 'bottle fell over (tilt 70 deg)'),
+      ep('timeout', 'no success within 40 steps'),
+    ];
+    expect(failureBreakdown(eps)).toEqual([
+      { reason: 'bottle fell over', count: 3 },
+      { reason: 'no success within 40 steps', count: 2 },
+      { reason: 'bottle burst', count: 1 },
+      { reason: 'bottle left the table', count: 1 },
+    ]);
+    expect(formatBreakdown(eps)).toBe('3 bottle fell over, 2 no success within 40 steps, 1 bottle burst, 1 bottle left the table');
+    expect(formatBreakdown([eps[0]])).toBe('');
+    // A reason-less ending still counts, under its kind.
+    expect(failureBreakdown([ep('timeout', '')])).toEqual([{ reason: 'timeout', count: 1 }]);
   });
 });
