@@ -5,7 +5,7 @@ import type { ActionBounds } from '../sim/types.ts';
 import type { CheckpointConfig } from './checkpoint.ts';
 import { applyEncoder, framesOf, sceneDimsOf } from './model/encoder.ts';
 import { foldMlp, type FoldedForward } from './model/foldedMlp.ts';
-import { boundsOf, vecDimFor, writeDepth, writeVec } from './trainData.ts';
+import { actionAffine, boundsOf, vecDimFor, writeDepth, writeVec } from './trainData.ts';
 import type { ModelKind, PreviousFrames, WorldModel } from './worldModel.ts';
 
 export class CheckpointWorldModel implements WorldModel {
@@ -17,8 +17,9 @@ export class CheckpointWorldModel implements WorldModel {
   readonly sceneDims: number;
   readonly frames: number;
   readonly actionBounds: ActionBounds;
-  private readonly actLow: tf.Tensor1D;
+  /** The action normalization a * scale + offset (trainData.actionAffine), as tensors. */
   private readonly actScale: tf.Tensor1D;
+  private readonly actOffset: tf.Tensor1D;
   /** Plan-time forwards with the action normalization folded in (undefined: use the layers). */
   private readonly fastPredict?: FoldedForward;
   private readonly folded: tf.Tensor[] = [];
@@ -39,12 +40,12 @@ export class CheckpointWorldModel implements WorldModel {
     this.frames = config.model.obs === 'depth' ? framesOf(config.model.encoder) : 1;
     this.actionBounds = boundsOf(config.normalization);
     const n = config.normalization;
-    const scale = n.actionHigh.map((h, j) => { const s = h - n.actionLow[j]; return s > 0 ? 2 / s : 0; });
-    this.actLow = tf.tensor1d(n.actionLow);
-    this.actScale = tf.tensor1d(scale);
+    const affine = actionAffine(n);
+    this.actScale = tf.tensor1d(affine.scale);
+    this.actOffset = tf.tensor1d(affine.offset);
     if (decoder) this.decode = (z) => tf.tidy(() => decoder.apply(z) as tf.Tensor2D);
     const fold = (net: tf.LayersModel): FoldedForward | undefined => {
-      const f = foldMlp(net, n.actionLow, scale);
+      const f = foldMlp(net, affine);
       if (f) this.folded.push(...f.owned);
       return f?.forward;
     };
@@ -90,7 +91,7 @@ export class CheckpointWorldModel implements WorldModel {
 
   /** Raw actions -> -1..1 per the task's bounds, as the networks were trained. Call inside a tidy. */
   private normalizeActions(actions: tf.Tensor2D): tf.Tensor2D {
-    return tf.sub(tf.mul(tf.sub(actions, this.actLow), this.actScale), 1) as tf.Tensor2D;
+    return tf.add(tf.mul(actions, this.actScale), this.actOffset) as tf.Tensor2D;
   }
 
   predict(z: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor2D {
@@ -109,8 +110,8 @@ export class CheckpointWorldModel implements WorldModel {
     this.probeNet.dispose();
     this.decoder?.dispose();
     this.failureNet?.dispose();
-    this.actLow.dispose();
     this.actScale.dispose();
+    this.actOffset.dispose();
     tf.dispose(this.folded);
   }
 }

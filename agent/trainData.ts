@@ -86,11 +86,19 @@ function proprioDeltas(proprio: Float32Array): Float32Array {
   return out;
 }
 
+/**
+ * The action normalization the networks see, as one affine map per component:
+ * a_norm = a * scale + offset takes the task's bounds to -1..1; a fixed component (low = high)
+ * maps to 0. Training (normalizeAction) and planning (loadedModel, foldedMlp) both use it.
+ */
+export function actionAffine(norm: Pick<Normalization, 'actionLow' | 'actionHigh'>): { scale: number[]; offset: number[] } {
+  const scale = norm.actionLow.map((low, j) => { const span = norm.actionHigh[j] - low; return span > 0 ? 2 / span : 0; });
+  return { scale, offset: norm.actionLow.map((low, j) => (scale[j] > 0 ? -low * scale[j] - 1 : 0)) };
+}
+
 export function normalizeAction(raw: ArrayLike<number>, out: Float32Array, offset: number, norm: Pick<Normalization, 'actionLow' | 'actionHigh'>): void {
-  for (let j = 0; j < 3; j++) {
-    const span = norm.actionHigh[j] - norm.actionLow[j];
-    out[offset + j] = span > 0 ? (2 * (raw[j] - norm.actionLow[j])) / span - 1 : 0;
-  }
+  const { scale, offset: shift } = actionAffine(norm);
+  for (let j = 0; j < 3; j++) out[offset + j] = raw[j] * scale[j] + shift[j];
 }
 
 /** Normalize one depth image into `out` at `offset`. */

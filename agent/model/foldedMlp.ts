@@ -7,6 +7,9 @@
 // at construction; a network of another shape is simply not folded (see foldMlp's undefined).
 import * as tf from '@tensorflow/tfjs';
 
+/** The action normalization a_norm = a * scale + offset (trainData.actionAffine). */
+export interface ActionAffine { scale: readonly number[]; offset: readonly number[] }
+
 /** (z [N, D], raw actions [N, A]) -> output [N, out]. Caller disposes the result. */
 export type FoldedForward = (z: tf.Tensor2D, actions: tf.Tensor2D) => tf.Tensor2D;
 
@@ -37,26 +40,24 @@ function denseChain(model: tf.LayersModel): { dense: DenseWeights[]; residual: b
 }
 
 /**
- * Fold `model` (inputs [z, a_norm], a_norm = (a - low) * scale - 1) into a forward on raw actions.
+ * Fold `model` (inputs [z, a_norm], a_norm = a * scale + offset) into a forward on raw actions.
  * Returns the forward and the tensors it owns (dispose them with the model), or undefined when the
  * network's shape is not the one folded here or the folded output disagrees with model.apply.
  */
-export function foldMlp(model: tf.LayersModel, actionLow: readonly number[], actionScale: readonly number[]):
-  { forward: FoldedForward; owned: tf.Tensor[] } | undefined {
+export function foldMlp(model: tf.LayersModel, affine: ActionAffine): { forward: FoldedForward; owned: tf.Tensor[] } | undefined {
   const chain = denseChain(model);
   if (!chain) return undefined;
   const zDim = model.inputs[0].shape[1];
   const aDim = model.inputs[1].shape[1];
-  if (zDim == null || aDim == null || aDim !== actionLow.length || aDim !== actionScale.length) return undefined;
+  if (zDim == null || aDim == null || aDim !== affine.scale.length || aDim !== affine.offset.length) return undefined;
   const first = chain.dense[0];
   if (first.kernel.shape[0] !== zDim + aDim) return undefined;
   const owned = tf.tidy(() => {
     const wz = tf.slice(first.kernel, [0, 0], [zDim, -1]);
     const waNorm = tf.slice(first.kernel, [zDim, 0], [aDim, -1]);
-    // a_norm = a * scale + offset, offset = -low * scale - 1, so a_norm·Wa = a·(scale ⊙ Wa) + offset·Wa.
-    const wa = tf.mul(waNorm, tf.tensor2d(actionScale as number[], [aDim, 1]));
-    const offset = tf.tensor2d(actionLow.map((l, j) => -l * actionScale[j] - 1), [1, aDim]);
-    const b0 = tf.add(first.bias, tf.reshape(tf.matMul(offset, waNorm), [-1]));
+    // a_norm·Wa = a·(scale ⊙ Wa) + offset·Wa: the scale goes into the kernel, the offset into the bias.
+    const wa = tf.mul(waNorm, tf.tensor2d(affine.scale as number[], [aDim, 1]));
+    const b0 = tf.add(first.bias, tf.reshape(tf.matMul(tf.tensor2d(affine.offset as number[], [1, aDim]), waNorm), [-1]));
     return [wz, wa, b0] as tf.Tensor[];
   });
   const [wz, wa, b0] = owned as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
@@ -70,7 +71,7 @@ export function foldMlp(model: tf.LayersModel, actionLow: readonly number[], act
     }
     return chain.residual ? tf.add(z, h) as tf.Tensor2D : h;
   });
-  if (!agreesWithLayers(model, forward, zDim, actionLow, actionScale)) {
+  if (!agreesWithLayers(model, forward, zDim, aDim, affine)) {
     tf.dispose(owned);
     return undefined;
   }
@@ -78,20 +79,15 @@ export function foldMlp(model: tf.LayersModel, actionLow: readonly number[], act
 }
 
 /** One small deterministic batch through both paths; float32 reordering allows ~1e-6. */
-function agreesWithLayers(model: tf.LayersModel, forward: FoldedForward, zDim: number,
-  actionLow: readonly number[], actionScale: readonly number[]): boolean {
+function agreesWithLayers(model: tf.LayersModel, forward: FoldedForward, zDim: number, aDim: number, affine: ActionAffine): boolean {
   const n = 8;
-  const aDim = actionLow.length;
+  // The fold is exact algebra, so any raw actions test it; these lie within typical bounds.
   const zs = Float32Array.from({ length: n * zDim }, (_, i) => Math.sin(i * 1.7) * 1.5);
-  const as = Float32Array.from({ length: n * aDim }, (_, i) => {
-    const j = i % aDim;
-    const u = (Math.cos(i * 2.3) + 1) / 2; // 0..1
-    return actionScale[j] > 0 ? actionLow[j] + (2 / actionScale[j]) * u : actionLow[j];
-  });
+  const as = Float32Array.from({ length: n * aDim }, (_, i) => Math.cos(i * 2.3) * 0.2);
   const diff = tf.tidy(() => {
     const z = tf.tensor2d(zs, [n, zDim]);
     const a = tf.tensor2d(as, [n, aDim]);
-    const aNorm = tf.sub(tf.mul(tf.sub(a, tf.tensor1d(actionLow as number[])), tf.tensor1d(actionScale as number[])), 1);
+    const aNorm = tf.add(tf.mul(a, tf.tensor1d(affine.scale as number[])), tf.tensor1d(affine.offset as number[]));
     const ref = model.apply([z, aNorm]) as tf.Tensor2D;
     const out = forward(z, a);
     return tf.max(tf.div(tf.abs(tf.sub(ref, out)), tf.add(tf.abs(ref), 1)));
