@@ -84,11 +84,12 @@ function withSearchFlags(cmd: Command): Command {
     .option('--temperature <x>', 'MPPI temperature, relative to the spread of the energies (default 0.1)', floatFlag(1e-6))
     .option('--action-penalty <x>', 'weight of the action-effort penalty (default 0.01)', floatFlag(0))
     .option(FAILURE_WEIGHT_FLAG, FAILURE_WEIGHT_HELP, floatFlag(0))
+    .option('--height-std <x>', "spread of the sampled push heights as a multiple of the velocities' (default: the task's plannerHeightStd: slide and fragile 0.2, tip 0.5, else 1; the oracle keeps its own)", floatFlag(1e-3, 10))
     .option('--backend <name>', 'tfjs backend: auto, tensorflow, wasm, cpu', choiceFlag(['auto', 'tensorflow', 'wasm', 'cpu'] as const), 'auto');
 }
 
 function searchSettings(o: Record<string, unknown>): Record<string, unknown> {
-  return { samples: o.samples, elites: o.elites, iterations: o.iterations, horizon: o.horizon, distance: o.distance, temperature: o.temperature, actionPenalty: o.actionPenalty, failureWeight: o.failureWeight };
+  return { samples: o.samples, elites: o.elites, iterations: o.iterations, horizon: o.horizon, distance: o.distance, temperature: o.temperature, actionPenalty: o.actionPenalty, failureWeight: o.failureWeight, heightStd: o.heightStd };
 }
 
 withSearchFlags(program

@@ -47,6 +47,8 @@ export interface BenchReport {
   workers: number;
   execute: number;
   settings: Record<string, SearchSettings>;
+  /** Per task: the height spread the model planners used where settings leave heightStd unset (TaskDefinition.plannerHeightStd, else 1). */
+  taskHeightStd: Record<string, number>;
   models: Record<string, string>;
   cells: (ReportCell & { episodes: (EpisodeResult & { episode: number })[] })[];
   wallSeconds: number;
@@ -125,7 +127,8 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   const report: BenchReport = {
     format: 'jepa-mpc-bench', version: 1, command: o.commandLine ?? '', seed: o.seed,
     seedScheme: `episode i resets the env with seed ${EVAL_SEED_BASE} + ${o.seed} + i; the planner RNG uses deriveSeed(seed ^ 0x2545f491, i)`,
-    episodes, quick: o.quick, workers, execute: o.execute, settings, models, cells, wallSeconds,
+    episodes, quick: o.quick, workers, execute: o.execute, settings,
+    taskHeightStd: Object.fromEntries(tasks.map(({ def }) => [def.id, def.plannerHeightStd ?? 1])), models, cells, wallSeconds,
   };
   writeOutputs(o.out, report);
   log(markdownTable(cells));

@@ -75,7 +75,7 @@ export async function createRig(o: RigOptions): Promise<Rig> {
   const env = await Env.create({ task, obsSize: model?.obsSize.width, renderDepth: model !== undefined, showsPusher: model?.showsPusher });
   let planner: Planner;
   try {
-    planner = createPlanner(o.planner, { env, model, settings: o.settings });
+    planner = createPlanner(o.planner, { env, model, settings: o.settings, task });
   } catch (e) {
     env.free();
     model?.dispose();

@@ -43,6 +43,14 @@ export interface TaskDefinition {
    * learns from bursts only. Absent: failures are failures for any goal (slide: it fell over).
    */
   failureDependsOnGoal?: boolean;
+  /**
+   * How widely the model-based planners sample the push height, as a multiple of their spread
+   * for the velocities (absent: 1; `--height-std` overrides it). A task whose pushes belong at one
+   * height sets it low (slide: 0.2), because a latent energy that barely sees the pusher's
+   * height lets it drift from one replan to the next; a task that needs the planner to find the
+   * right height (tip) leaves it at 1.
+   */
+  plannerHeightStd?: number;
 }
 
 const FUNCTIONS = ['build', 'randomize', 'sampleGoal', 'pusherStart', 'placeAtGoal', 'state', 'evaluate'] as const;
@@ -84,6 +92,9 @@ export function validateTask(obj: unknown, source: string): TaskDefinition {
   for (const f of FUNCTIONS) if (typeof t[f] !== 'function') problems.push(`${f} (function)`);
   if (t.validateGoal !== undefined && typeof t.validateGoal !== 'function') problems.push('validateGoal (optional function)');
   if (t.failureDependsOnGoal !== undefined && typeof t.failureDependsOnGoal !== 'boolean') problems.push('failureDependsOnGoal (optional boolean)');
+  if (t.plannerHeightStd !== undefined && !(typeof t.plannerHeightStd === 'number' && t.plannerHeightStd > 0 && t.plannerHeightStd <= 10)) {
+    problems.push('plannerHeightStd (optional number in (0, 10])');
+  }
   if (problems.length > 0) {
     throw new UserError(
       `task from ${source} is missing or has invalid members: ${problems.join(', ')}`,

@@ -1,6 +1,7 @@
 // One place that turns a planner name plus settings into a Planner, with the documented defaults.
 // The plan/bench commands and the viewer all build planners here, so they behave the same.
 import { UserError } from '../../sim/errors.ts';
+import type { TaskDefinition } from '../../sim/task.ts';
 import type { WorldModel } from '../worldModel.ts';
 import { CEM_DEFAULTS } from './cem.ts';
 import { MPPI_DEFAULTS } from './mppi.ts';
@@ -32,6 +33,8 @@ export interface PlannerContext {
   model?: WorldModel;
   /** Overrides; unset fields take the planner's defaults. */
   settings?: Partial<SearchSettings>;
+  /** The task's own planner defaults (TaskDefinition.plannerHeightStd), below the overrides. */
+  task?: Pick<TaskDefinition, 'plannerHeightStd'>;
 }
 
 /** The effective settings for a planner: its defaults with the given overrides. */
@@ -45,6 +48,10 @@ export function resolveSettings(name: PlannerName, overrides: Partial<SearchSett
     throw new UserError(`--failure-weight must be a finite number >= 0; got ${s.failureWeight}`,
       `pass e.g. --failure-weight ${SEARCH_DEFAULTS.failureWeight} (0 turns the failure term off)`);
   }
+  if (s.heightStd !== undefined && !(Number.isFinite(s.heightStd) && s.heightStd > 0)) {
+    throw new UserError(`--height-std must be a finite number > 0; got ${s.heightStd}`,
+      'pass e.g. --height-std 0.2 (the push height sampled 5x narrower than the velocities) or 1 (as widely)');
+  }
   if (s.elites > s.samples) {
     throw new UserError(`--elites ${s.elites} is larger than --samples ${s.samples}`, 'choose fewer elites than samples, e.g. --elites 30 --samples 256');
   }
@@ -53,6 +60,10 @@ export function resolveSettings(name: PlannerName, overrides: Partial<SearchSett
 
 export function createPlanner(name: PlannerName, ctx: PlannerContext): Planner {
   const s = resolveSettings(name, ctx.settings);
+  // The task's height spread is a default for the model planners (an explicit --height-std wins).
+  // The oracle keeps its own search: it sees the true effect of every height, so nothing drifts.
+  if (name === 'oracle') s.heightStd = undefined;
+  else s.heightStd ??= ctx.task?.plannerHeightStd;
   const bounds = ctx.env.spec.actionBounds;
   switch (name) {
     case 'random':

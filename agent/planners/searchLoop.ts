@@ -17,6 +17,25 @@ export interface SearchOptions {
   minStd: number;
   /** Lag-one correlation of the sampling noise over the horizon (0 = white noise). */
   correlation?: number;
+  /**
+   * Spread of the push height's samples as a multiple of initStd (absent: 1). Tasks whose pushes
+   * belong at one height set it low (TaskDefinition.plannerHeightStd): see initialStd.
+   */
+  heightStd?: number;
+}
+
+/** Index of the height in an action (vx, vz, height). */
+const HEIGHT = 2;
+
+/**
+ * The starting spread of each component, as a fraction of its half-range times initStd; the
+ * height's is scaled by heightStd. A latent energy that barely sees the pusher's height leaves
+ * sampled heights unselected, so the executed height drifts by the sampling spread (7 cm at
+ * initStd 0.6) from one replan to the next, and a slide push that drifts up toward the tipping
+ * height topples the bottle.
+ */
+export function initialStd(opts: Pick<SearchOptions, 'initStd' | 'heightStd'>, k: number): number {
+  return k === HEIGHT ? opts.initStd * (opts.heightStd ?? 1) : opts.initStd;
 }
 
 export interface OptimizeResult {
@@ -58,7 +77,7 @@ export function sampleSearch(cost: CostFn, init: Float32Array, bounds: FlatBound
   const len = init.length;
   const half = halfRange(bounds);
   const mean = clipInPlace(Float32Array.from(init), bounds);
-  const std = new Float32Array(len).map((_, j) => opts.initStd * half[j % 3]);
+  const std = new Float32Array(len).map((_, j) => initialStd(opts, j % 3) * half[j % 3]);
   const batch = new Float32Array(opts.samples * len);
   let best = Float32Array.from(mean);
   let bestEnergy = Number.POSITIVE_INFINITY;

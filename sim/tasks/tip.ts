@@ -26,6 +26,10 @@ const tip: TaskDefinition = {
   description: 'Knock the bottle over so its top points toward the goal heading (within 30 deg), without bursting it.',
   // Falling is this task's aim; which way it fell decides success, so a fall is not to be avoided as such.
   failureDependsOnGoal: true,
+  // The planner must find a tipping height, so it samples heights widely, but half as widely as
+  // the velocities: at the full spread the pusher sometimes dropped 10 cm in one step onto the
+  // falling bottle and burst it (2 of 50 episodes; 0 of 100 at 0.5).
+  plannerHeightStd: 0.5,
   actionBounds: BOTTLE_ACTION_BOUNDS,
   maxSteps: 30,
   burstThreshold: 25,

@@ -180,3 +180,45 @@ describe('planner plumbing', () => {
     }
   });
 });
+
+/** The toy model with the height removed from what it predicts: the energy cannot see it, as a latent energy barely sees the pusher's height. */
+class HeightBlindToyModel extends LinearToyModel {
+  override predict(z: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => tf.mul(super.predict(z, actions), tf.tensor1d([1, 1, 0])) as tf.Tensor2D);
+  }
+}
+
+describe('the push height when the energy cannot see it', () => {
+  /** Largest drift of the executed height from where it started, over ten replans of an MPC loop. */
+  function heightDrift(name: PlannerName, ctx: { settings?: { heightStd?: number }; task?: { plannerHeightStd?: number } }): number {
+    const model = new HeightBlindToyModel();
+    const planner = createPlanner(name, { env, model, settings: { horizon: 5, ...ctx.settings }, task: ctx.task });
+    planner.begin(obsAt(0.1, 0.05, 0), 4);
+    let p = [0, 0, 0.03];
+    let drift = 0;
+    for (let k = 0; k < 10; k++) {
+      const plan = planner.plan(obsAt(p[0], p[1], p[2]));
+      p = [p[0] + 0.1 * plan.actions[0], p[1] + 0.1 * plan.actions[1], plan.actions[2]];
+      drift = Math.max(drift, Math.abs(p[2] - 0.03));
+      planner.advance(1);
+    }
+    planner.dispose();
+    model.dispose();
+    return drift;
+  }
+
+  it.each<PlannerName>(['jepa-cem', 'jepa-mppi'])('%s keeps it near the start when the task samples it narrowly; an explicit --height-std wins', (name) => {
+    const narrow = heightDrift(name, { task: { plannerHeightStd: 0.2 } });
+    const wide = heightDrift(name, { task: { plannerHeightStd: 0.2 }, settings: { heightStd: 1 } });
+    expect(narrow).toBeLessThan(0.02);
+    expect(wide).toBeGreaterThan(2 * narrow);
+    expect(heightDrift(name, {})).toBe(wide);
+  });
+
+  it('rejects a height spread that is not a positive number', () => {
+    const model = new LinearToyModel();
+    expect(() => createPlanner('jepa-cem', { env, model, settings: { heightStd: 0 } })).toThrow(/--height-std must be a finite number > 0/);
+    expect(() => createPlanner('jepa-cem', { env, model, settings: { heightStd: Number.NaN } })).toThrow(/--height-std/);
+    model.dispose();
+  });
+});

@@ -144,6 +144,10 @@ describe('task loading', () => {
     const bad = { ...builtinTasks.slide, actionBounds: { low: [0, 0, 0.2], high: [1, 1, 0.1] } };
     expect(() => validateTask(bad, 'x.ts')).toThrow(/actionBounds \(low must be <= high/);
     expect(() => validateTask({ ...builtinTasks.slide, failureDependsOnGoal: 'yes' }, 'x.ts')).toThrow(/failureDependsOnGoal \(optional boolean\)/);
+    for (const plannerHeightStd of [0, -1, Number.NaN, '0.2', 50]) {
+      expect(() => validateTask({ ...builtinTasks.slide, plannerHeightStd }, 'x.ts')).toThrow(/plannerHeightStd \(optional number in \(0, 10\]\)/);
+    }
+    expect(validateTask({ ...builtinTasks.tip, plannerHeightStd: 1 }, 'x.ts').plannerHeightStd).toBe(1);
   });
 });
 

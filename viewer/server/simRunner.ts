@@ -40,7 +40,7 @@ export class SimRunner implements EpisodeRunner {
     const obsSize = model ? model.obsSize.width : 32;
     const env = await Env.create({ task, obsSize, showsPusher: model?.showsPusher });
     try {
-      return new SimRunner(task.id, planner, env, createPlanner(planner, { env, model, settings }));
+      return new SimRunner(task.id, planner, env, createPlanner(planner, { env, model, settings, task }));
     } catch (e) {
       env.free();
       throw e;
