@@ -70,6 +70,8 @@ program
 // ---- plan and bench (agent/plan.ts, agent/bench.ts) ----
 
 const FAILURE_WEIGHT_FLAG = '--failure-weight <x>';
+const HEIGHT_STD_FLAG = '--height-std <x>';
+const HEIGHT_STD_HELP = "spread of the sampled push heights as a multiple of the velocities' (default: the task's plannerHeightStd: slide and fragile 0.2, tip 0.5, else 1; the oracle keeps its own)";
 const FAILURE_WEIGHT_HELP = "weight of P(fail within the horizon) from the model's learned failure head (default 10: a failure costs 10 units of goal distance; 0 = off; models without the head ignore it)";
 
 /** Search flags shared by plan and bench; unset ones take each planner's documented defaults. */
@@ -84,7 +86,7 @@ function withSearchFlags(cmd: Command): Command {
     .option('--temperature <x>', 'MPPI temperature, relative to the spread of the energies (default 0.1)', floatFlag(1e-6))
     .option('--action-penalty <x>', 'weight of the action-effort penalty (default 0.01)', floatFlag(0))
     .option(FAILURE_WEIGHT_FLAG, FAILURE_WEIGHT_HELP, floatFlag(0))
-    .option('--height-std <x>', "spread of the sampled push heights as a multiple of the velocities' (default: the task's plannerHeightStd: slide and fragile 0.2, tip 0.5, else 1; the oracle keeps its own)", floatFlag(1e-3, 10))
+    .option(HEIGHT_STD_FLAG, HEIGHT_STD_HELP, floatFlag(1e-3, 10))
     .option('--backend <name>', 'tfjs backend: auto, tensorflow, wasm, cpu', choiceFlag(['auto', 'tensorflow', 'wasm', 'cpu'] as const), 'auto');
 }
 
@@ -143,11 +145,12 @@ program
   .option('--backend <name>', 'tfjs backend: auto, tensorflow, wasm, cpu', choiceFlag(['auto', 'tensorflow', 'wasm', 'cpu'] as const), 'auto')
   .option('--ensure-build', 'build the page with Vite first if it is missing or out of date')
   .option(FAILURE_WEIGHT_FLAG, FAILURE_WEIGHT_HELP, floatFlag(0))
+  .option(HEIGHT_STD_FLAG, HEIGHT_STD_HELP, floatFlag(1e-3, 10))
   .action(async (o) => {
     const { serveUntilSignal } = await import('./viewer/server/serve.ts');
     await serveUntilSignal({
       model: o.model, task: o.task, planner: o.planner, port: o.port, host: o.host, seed: o.seed,
-      backend: o.backend, ensureBuild: Boolean(o.ensureBuild), settings: { failureWeight: o.failureWeight },
+      backend: o.backend, ensureBuild: Boolean(o.ensureBuild), settings: { failureWeight: o.failureWeight, heightStd: o.heightStd },
     });
   });
 
