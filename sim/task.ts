@@ -47,8 +47,8 @@ export interface TaskDefinition {
    * How widely the model-based planners sample the push height, as a multiple of their spread
    * for the velocities (absent: 1; `--height-std` overrides it). A task whose pushes belong at one
    * height sets it low (slide: 0.2), because a latent energy that barely sees the pusher's
-   * height lets it drift from one replan to the next; a task that needs the planner to find the
-   * right height (tip) leaves it at 1.
+   * height lets it drift from one replan to the next; a task whose planner has to find the right
+   * height keeps it wider (tip: 0.5).
    */
   plannerHeightStd?: number;
 }
