@@ -11,7 +11,7 @@ import {
   balancedAccuracy, FAILURE_FIT_DEFAULTS, failureLabels, failureProbabilities, rocAuc, shiftLogit, trainFailureHead, type FailureFitOptions,
 } from './model/failureHead.ts';
 import type { ModelConfig, Networks } from './model/networks.ts';
-import { normalizeAction, type EpisodeSet, type Normalization, type WindowRef } from './trainData.ts';
+import { actionAffine, normalizeAction, type EpisodeSet, type Normalization, type WindowRef } from './trainData.ts';
 import { encodeFrames } from './validate.ts';
 
 export interface FailureMetrics {
@@ -81,7 +81,8 @@ function transitions(set: EpisodeSet, episodes: number[], max: number, seed: num
 
 function actionsOf(set: EpisodeSet, refs: WindowRef[], norm: Normalization): Float32Array {
   const out = new Float32Array(refs.length * 3);
-  refs.forEach((r, i) => normalizeAction(set.episodes[r.episode].actions.subarray(r.start * 3, r.start * 3 + 3), out, i * 3, norm));
+  const affine = actionAffine(norm);
+  refs.forEach((r, i) => normalizeAction(set.episodes[r.episode].actions.subarray(r.start * 3, r.start * 3 + 3), out, i * 3, affine));
   return out;
 }
 

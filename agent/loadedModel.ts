@@ -41,8 +41,8 @@ export class CheckpointWorldModel implements WorldModel {
     this.actionBounds = boundsOf(config.normalization);
     const n = config.normalization;
     const affine = actionAffine(n);
-    this.actScale = tf.tensor1d(affine.scale);
-    this.actOffset = tf.tensor1d(affine.offset);
+    this.actScale = tf.tensor1d([...affine.scale]);
+    this.actOffset = tf.tensor1d([...affine.offset]);
     if (decoder) this.decode = (z) => tf.tidy(() => decoder.apply(z) as tf.Tensor2D);
     const fold = (net: tf.LayersModel): FoldedForward | undefined => {
       const f = foldMlp(net, affine);

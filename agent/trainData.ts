@@ -86,19 +86,22 @@ function proprioDeltas(proprio: Float32Array): Float32Array {
   return out;
 }
 
+/** The action normalization a_norm = a * scale + offset, per component. */
+export interface ActionAffine { scale: readonly number[]; offset: readonly number[] }
+
 /**
  * The action normalization the networks see, as one affine map per component:
  * a_norm = a * scale + offset takes the task's bounds to -1..1; a fixed component (low = high)
  * maps to 0. Training (normalizeAction) and planning (loadedModel, foldedMlp) both use it.
  */
-export function actionAffine(norm: Pick<Normalization, 'actionLow' | 'actionHigh'>): { scale: number[]; offset: number[] } {
+export function actionAffine(norm: Pick<Normalization, 'actionLow' | 'actionHigh'>): ActionAffine {
   const scale = norm.actionLow.map((low, j) => { const span = norm.actionHigh[j] - low; return span > 0 ? 2 / span : 0; });
   return { scale, offset: norm.actionLow.map((low, j) => (scale[j] > 0 ? -low * scale[j] - 1 : 0)) };
 }
 
-export function normalizeAction(raw: ArrayLike<number>, out: Float32Array, offset: number, norm: Pick<Normalization, 'actionLow' | 'actionHigh'>): void {
-  const { scale, offset: shift } = actionAffine(norm);
-  for (let j = 0; j < 3; j++) out[offset + j] = raw[j] * scale[j] + shift[j];
+/** Write one normalized action into `out` at `offset`; `affine` is actionAffine(norm), computed once by the caller (this runs per action of every batch). */
+export function normalizeAction(raw: ArrayLike<number>, out: Float32Array, offset: number, affine: ActionAffine): void {
+  for (let j = 0; j < 3; j++) out[offset + j] = raw[j] * affine.scale[j] + affine.offset[j];
 }
 
 /** Normalize one depth image into `out` at `offset`. */
@@ -173,6 +176,7 @@ export class EpisodeSet {
     const vec = new Float32Array((k + 1) * B * vecDim);
     const actions = new Float32Array(k * B * 3);
     const state = new Float32Array((k + 1) * B * S);
+    const affine = actionAffine(norm);
     refs.forEach((r, b) => {
       const e = this.episodes[r.episode];
       for (let t = 0; t <= k; t++) {
@@ -188,7 +192,7 @@ export class EpisodeSet {
         const st = e.state.subarray(f * S, (f + 1) * S);
         state.set(st, row * S);
         writeVec(obs, e.proprio.subarray(f * 3, f * 3 + 3), st, norm, vec, row * vecDim, F > 1 ? e.proprio.subarray(prev * 3, prev * 3 + 3) : undefined);
-        if (t < k) normalizeAction(e.actions.subarray(f * 3, f * 3 + 3), actions, row * 3, norm);
+        if (t < k) normalizeAction(e.actions.subarray(f * 3, f * 3 + 3), actions, row * 3, affine);
       }
     });
     return { size: B, k, depth, depthRaw, vec, actions, state };

@@ -6,9 +6,7 @@
 // step makes horizon x iterations of them. The result is checked against the layers model once,
 // at construction; a network of another shape is simply not folded (see foldMlp's undefined).
 import * as tf from '@tensorflow/tfjs';
-
-/** The action normalization a_norm = a * scale + offset (trainData.actionAffine). */
-export interface ActionAffine { scale: readonly number[]; offset: readonly number[] }
+import type { ActionAffine } from '../trainData.ts';
 
 /** (z [N, D], raw actions [N, A]) -> output [N, out]. Caller disposes the result. */
 export type FoldedForward = (z: tf.Tensor2D, actions: tf.Tensor2D) => tf.Tensor2D;

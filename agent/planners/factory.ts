@@ -60,16 +60,13 @@ export function resolveSettings(name: PlannerName, overrides: Partial<SearchSett
 
 export function createPlanner(name: PlannerName, ctx: PlannerContext): Planner {
   const s = resolveSettings(name, ctx.settings);
-  // The task's height spread is a default for the model planners (an explicit --height-std wins).
-  // The oracle keeps its own search: it sees the true effect of every height, so nothing drifts.
-  if (name === 'oracle') s.heightStd = undefined;
-  else s.heightStd ??= ctx.task?.plannerHeightStd;
   const bounds = ctx.env.spec.actionBounds;
   switch (name) {
     case 'random':
       return new RandomPlanner(bounds, s.horizon);
     case 'oracle':
-      return new OraclePlanner(ctx.env, { ...ORACLE_DEFAULTS, ...s });
+      // Its own search: it sees the true effect of every height, so nothing drifts.
+      return new OraclePlanner(ctx.env, { ...ORACLE_DEFAULTS, ...s, heightStd: undefined });
     case 'jepa-cem':
     case 'jepa-mppi':
     case 'generative-cem': {
@@ -81,7 +78,8 @@ export function createPlanner(name: PlannerName, ctx: PlannerContext): Planner {
         throw new UserError(`planner ${name} needs a ${kind} model, but the model given is '${ctx.model.kind}'`,
           kind === 'generative' ? 'train one with: jepa-mpc train --model generative ...' : 'train one with: jepa-mpc train --model jepa ...');
       }
-      return new ModelPlanner(name, ctx.model, bounds, s);
+      // The task's height spread is the default; an explicit --height-std wins.
+      return new ModelPlanner(name, ctx.model, bounds, { ...s, heightStd: s.heightStd ?? ctx.task?.plannerHeightStd });
     }
   }
 }

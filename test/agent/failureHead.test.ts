@@ -15,7 +15,7 @@ import { disposeNetworks } from '../../agent/model/networks.ts';
 import { modelCost } from '../../agent/planners/energy.ts';
 import { flatBounds } from '../../agent/planners/sampling.ts';
 import { runTrain, trainDefaults } from '../../agent/train.ts';
-import { normalizeAction } from '../../agent/trainData.ts';
+import { actionAffine, normalizeAction } from '../../agent/trainData.ts';
 import type { MetricsRecord } from '../../agent/trainLoop.ts';
 import { isUserError } from '../../sim/errors.ts';
 import type { OutcomeKind } from '../../sim/types.ts';
@@ -116,7 +116,7 @@ describe('failure head', () => {
     const rawA = [[0.2, -0.1, 0.1], [0, 0, 0.02], [-0.3, 0.3, 0.12]];
     const raw = tf.tensor2d(rawA);
     const aNorm = new Float32Array(9);
-    rawA.forEach((a, i) => normalizeAction(a, aNorm, i * 3, r.normalization));
+    rawA.forEach((a, i) => normalizeAction(a, aNorm, i * 3, actionAffine(r.normalization)));
     const logit = m.failureLogit!(z, raw);
     const aNormT = tf.tensor2d(aNorm, [3, 3]);
     const ref = r.nets.failure!.apply([z, aNormT]) as tf.Tensor2D;

@@ -51,7 +51,7 @@ describe('foldMlp', () => {
     const folded = foldMlp(predictor, fixed)!;
     const raw = [[0.1, -0.2, 0.05], [-0.25, 0.25, 0.05]];
     const aNorm = new Float32Array(6);
-    raw.forEach((a, i) => normalizeAction(a, aNorm, i * 3, bounds));
+    raw.forEach((a, i) => normalizeAction(a, aNorm, i * 3, fixed));
     expect(aNorm[2]).toBe(0);
     expect(aNorm[5]).toBe(0);
     const d = tf.tidy(() => {
