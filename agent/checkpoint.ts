@@ -11,6 +11,8 @@ import { writeDirAtomic } from '../sim/atomicWrite.ts';
 import { UserError } from '../sim/errors.ts';
 import type { EnvSpec } from '../sim/types.ts';
 import type { ModelConfig } from './model/networks.ts';
+import { sceneDimsOf } from './model/encoder.ts';
+import { FAILURE_INPUTS_CHANGE, FAILURE_INPUTS_LATENT, failureFeatureDim } from './model/failureHead.ts';
 import type { FailureHeadInfo } from './failureFit.ts';
 import type { Normalization } from './trainData.ts';
 import { CheckpointWorldModel } from './loadedModel.ts';
@@ -34,7 +36,7 @@ export interface CheckpointConfig {
   weights: Record<string, string>;
   /**
    * Present when the checkpoint holds the failure head (network 'failure'): P(the episode fails
-   * at the next step | z, a). Absent in checkpoints written before it existed or trained on data
+   * at the next step | z, predicted change, a). Absent in checkpoints written before it existed or trained on data
    * without failures; those load without a failure term.
    */
   failure?: FailureHeadInfo;
@@ -98,6 +100,10 @@ export function readCheckpointConfig(dir: string): CheckpointConfig {
     throw new UserError(`checkpoint '${dir}' has format version ${cfg.version}; this program reads version ${CHECKPOINT_VERSION}`, FIX);
   }
   if (!cfg.model || !cfg.normalization || !cfg.envSpec || !cfg.weights) throw new UserError(`checkpoint '${dir}': config.json lacks model, normalization, envSpec or weights`, FIX);
+  const inputs = cfg.failure?.inputs;
+  if (inputs !== undefined && inputs !== FAILURE_INPUTS_LATENT && inputs !== FAILURE_INPUTS_CHANGE) {
+    throw new UserError(`checkpoint '${dir}': config.json's failure.inputs is '${String(inputs)}'; this program reads '${FAILURE_INPUTS_CHANGE}' or '${FAILURE_INPUTS_LATENT}'`, FIX);
+  }
   return cfg;
 }
 
@@ -141,8 +147,10 @@ export async function loadWorldModel(dir: string): Promise<WorldModel & Checkpoi
     if (latent !== cfg.model.encoder.latentDim || (nets.predictor.outputs[0].shape as number[])[1] !== latent) {
       throw new UserError(`checkpoint '${dir}': network shapes do not match config.json (latent ${latent} vs ${cfg.model.encoder.latentDim})`, FIX);
     }
-    if (nets.failure && ((nets.failure.inputs[0].shape as number[])[1] !== latent || (nets.failure.outputs[0].shape as number[])[1] !== 1)) {
-      throw new UserError(`checkpoint '${dir}': the failure head's shapes do not match the latent (${latent} dims)`, FIX);
+    const inputs = cfg.failure?.inputs ?? FAILURE_INPUTS_LATENT;
+    const width = failureFeatureDim(inputs, latent, sceneDimsOf(cfg.model.encoder));
+    if (nets.failure && ((nets.failure.inputs[0].shape as number[])[1] !== width || (nets.failure.outputs[0].shape as number[])[1] !== 1)) {
+      throw new UserError(`checkpoint '${dir}': the failure head's shapes do not match its inputs (${inputs}: ${width} values for a ${latent}-dim latent)`, FIX);
     }
   } catch (e) {
     Object.values(nets).forEach((m) => m.dispose());

@@ -1,15 +1,18 @@
 // Fitting the failure head (agent/model/failureHead.ts) after training, where the probes are
-// fitted: on frozen latents of the training episodes' transitions, scored on the held-out
-// episodes (AUC, balanced accuracy, positive counts). Labels come from termination flags and
-// episode outcomes only; the privileged state is never read.
-import type * as tf from '@tensorflow/tfjs';
+// fitted: on frozen latents of the training episodes' transitions and the predictor's change for
+// their actions, scored on the held-out episodes (AUC, balanced accuracy, positive counts). Labels
+// come from termination flags and episode outcomes only; the privileged state is never read.
+import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../sim/rng.ts';
 import { builtinTasks } from '../sim/tasks/registry.ts';
 import type { EnvSpec } from '../sim/types.ts';
 import type { Matrix } from './metrics.ts';
 import {
-  balancedAccuracy, FAILURE_FIT_DEFAULTS, failureLabels, failureProbabilities, rocAuc, shiftLogit, trainFailureHead, type FailureFitOptions,
+  balancedAccuracy, FAILURE_FIT_DEFAULTS, FAILURE_INPUTS_CHANGE, failureFeatures, failureLabels, failureProbabilities, rocAuc, shiftLogit,
+  trainFailureHead, type FailureFitOptions, type FailureInputs,
 } from './model/failureHead.ts';
+import { sceneDimsOf } from './model/encoder.ts';
+import { applyPredictor } from './model/predictor.ts';
 import type { ModelConfig, Networks } from './model/networks.ts';
 import { actionAffine, normalizeAction, type EpisodeSet, type Normalization, type WindowRef } from './trainData.ts';
 import { encodeFrames } from './validate.ts';
@@ -33,7 +36,7 @@ export interface FailureMetrics {
 /** What config.json records about a stored head (absent in checkpoints without one). */
 export interface FailureHeadInfo {
   hidden: number;
-  inputs: 'latent+normalized action';
+  inputs: FailureInputs;
   labels: string;
 }
 
@@ -86,8 +89,18 @@ function actionsOf(set: EpisodeSet, refs: WindowRef[], norm: Normalization): Flo
   return out;
 }
 
-function encode(nets: Networks, cfg: ModelConfig, set: EpisodeSet, refs: WindowRef[], norm: Normalization): Matrix {
-  return encodeFrames(nets, cfg, set, refs, norm).z;
+/** The head's input rows: the encoded latent and the predictor's change of its scene for the row's action. */
+function features(nets: Networks, cfg: ModelConfig, set: EpisodeSet, refs: WindowRef[], norm: Normalization, actions: Float32Array): Matrix {
+  const { z } = encodeFrames(nets, cfg, set, refs, norm);
+  const out = tf.tidy(() => {
+    const zt = tf.tensor2d(z.data instanceof Float32Array ? z.data : Float32Array.from(z.data), [z.rows, z.cols]);
+    const next = applyPredictor(nets.predictor, zt, tf.tensor2d(actions, [z.rows, 3]));
+    return failureFeatures(FAILURE_INPUTS_CHANGE, zt, next, sceneDimsOf(cfg.encoder));
+  });
+  const data = out.dataSync() as Float32Array;
+  const cols = out.shape[1];
+  out.dispose();
+  return { rows: z.rows, cols, data };
 }
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((s, v) => s + v, 0) / xs.length : null);
@@ -112,7 +125,8 @@ export function refitFailureHead(nets: Networks, cfg: ModelConfig, set: EpisodeS
     auc: null, balancedAccuracy: null, meanPPositive: null, meanPNegative: null,
   };
   if (trainPositives === 0 || trainPositives === train.refs.length) return metrics;
-  const head: tf.LayersModel = trainFailureHead(encode(nets, cfg, set, train.refs, norm), actionsOf(set, train.refs, norm), train.labels, o);
+  const trainActions = actionsOf(set, train.refs, norm);
+  const head: tf.LayersModel = trainFailureHead(features(nets, cfg, set, train.refs, norm, trainActions), trainActions, train.labels, o);
   // The class-balanced fit scores as if failures were as common as not; shifting the logit by the
   // true prior log-odds makes its output a probability the planner can weigh against distance
   // (uncorrected, a 1-in-40 risk read as ~0.5 and the planner would not touch the bottle).
@@ -120,7 +134,8 @@ export function refitFailureHead(nets: Networks, cfg: ModelConfig, set: EpisodeS
   nets.failure = head;
   metrics.fitted = true;
   if (val.refs.length > 0) {
-    const p = failureProbabilities(head, encode(nets, cfg, set, val.refs, norm), actionsOf(set, val.refs, norm));
+    const valActions = actionsOf(set, val.refs, norm);
+    const p = failureProbabilities(head, features(nets, cfg, set, val.refs, norm, valActions), valActions);
     const ps = Array.from(p);
     metrics.auc = finiteOrNull(rocAuc(p, val.labels));
     // At the base rate, the threshold where the balanced fit said 0.5.
@@ -132,7 +147,7 @@ export function refitFailureHead(nets: Networks, cfg: ModelConfig, set: EpisodeS
 }
 
 export function failureHeadInfo(spec: EnvSpec, hidden = FAILURE_FIT_DEFAULTS.hidden): FailureHeadInfo {
-  return { hidden, inputs: 'latent+normalized action', labels: failureDependsOnGoal(spec) ? LABELS_TEXT.burst : LABELS_TEXT.any };
+  return { hidden, inputs: FAILURE_INPUTS_CHANGE, labels: failureDependsOnGoal(spec) ? LABELS_TEXT.burst : LABELS_TEXT.any };
 }
 
 /** One phrase for the train log line. */

@@ -4,7 +4,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { ActionBounds } from '../sim/types.ts';
 import type { CheckpointConfig } from './checkpoint.ts';
 import { applyEncoder, framesOf, sceneDimsOf } from './model/encoder.ts';
-import { foldMlp, type FoldedForward } from './model/foldedMlp.ts';
+import { FAILURE_INPUTS_CHANGE, FAILURE_INPUTS_LATENT, failureFeatures } from './model/failureHead.ts';
+import { foldMlp, type ChangeInput, type FoldedForward } from './model/foldedMlp.ts';
 import { actionAffine, boundsOf, vecDimFor, writeDepth, writeVec } from './trainData.ts';
 import type { ModelKind, PreviousFrames, WorldModel } from './worldModel.ts';
 
@@ -26,7 +27,7 @@ export class CheckpointWorldModel implements WorldModel {
   /** Present only on the generative baseline (so `if (model.decode)` tells the kinds apart). */
   readonly decode?: (z: tf.Tensor2D) => tf.Tensor2D;
   /** Present only when the checkpoint holds the failure head: logit of "fails at the next step", [N]. */
-  readonly failureLogit?: (z: tf.Tensor2D, actions: tf.Tensor2D) => tf.Tensor1D;
+  readonly failureLogit?: (z: tf.Tensor2D, actions: tf.Tensor2D, next: tf.Tensor2D) => tf.Tensor1D;
 
   constructor(readonly config: CheckpointConfig, private readonly encoder: tf.LayersModel, private readonly predictor: tf.LayersModel,
     private readonly probeNet: tf.LayersModel, private readonly decoder?: tf.LayersModel, private readonly failureNet?: tf.LayersModel) {
@@ -44,17 +45,21 @@ export class CheckpointWorldModel implements WorldModel {
     this.actScale = tf.tensor1d([...affine.scale]);
     this.actOffset = tf.tensor1d([...affine.offset]);
     if (decoder) this.decode = (z) => tf.tidy(() => decoder.apply(z) as tf.Tensor2D);
-    const fold = (net: tf.LayersModel): FoldedForward | undefined => {
-      const f = foldMlp(net, affine);
+    const fold = (net: tf.LayersModel, change?: ChangeInput): FoldedForward | undefined => {
+      const f = foldMlp(net, affine, change);
       if (f) this.folded.push(...f.owned);
       return f?.forward;
     };
     this.fastPredict = fold(predictor);
     if (failureNet) {
-      // Raw actions in, normalized exactly as predict() does.
-      const fast = fold(failureNet);
-      this.failureLogit = (z, actions) => tf.tidy(() =>
-        tf.reshape(fast ? fast(z, actions) : failureNet.apply([z, this.normalizeActions(actions)]) as tf.Tensor2D, [-1]) as tf.Tensor1D);
+      // Raw actions in, normalized exactly as predict() does. Heads stored before the predicted
+      // change was an input record none and take the latent alone.
+      const inputs = config.failure?.inputs ?? FAILURE_INPUTS_LATENT;
+      const scene = this.sceneDims;
+      const fast = fold(failureNet, inputs === FAILURE_INPUTS_CHANGE ? { latentDim: this.latentDim, sceneDims: scene } : undefined);
+      this.failureLogit = (z, actions, next) => tf.tidy(() => tf.reshape(fast
+        ? fast(z, actions, next)
+        : failureNet.apply([failureFeatures(inputs, z, next, scene), this.normalizeActions(actions)]) as tf.Tensor2D, [-1]) as tf.Tensor1D);
     }
   }
 

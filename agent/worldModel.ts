@@ -45,12 +45,12 @@ export interface WorldModel {
   /** Generative baseline only: latents -> depth images [N, H*W] in 0..1. */
   decode?(z: tf.Tensor2D): tf.Tensor2D;
   /**
-   * Failure head, when the model has one: z [N, D] and raw actions [N, 3] (as for predict) ->
-   * logit [N] of "the episode fails (falls, bursts) at the next step". Learned from the dataset's
-   * termination flags and outcomes on frozen latents; planners add P(fail within the horizon)
-   * to the energy. Caller disposes.
+   * Failure head, when the model has one: z [N, D], raw actions [N, 3] (as for predict) and
+   * next = predict(z, actions) [N, D] -> logit [N] of "the episode fails (falls, bursts) at the
+   * next step". Learned from the dataset's termination flags and outcomes on frozen latents;
+   * planners add P(fail within the horizon) to the energy. Caller disposes.
    */
-  failureLogit?(z: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor1D;
+  failureLogit?(z: tf.Tensor2D, actions: tf.Tensor2D, next: tf.Tensor2D): tf.Tensor1D;
 
   dispose(): void;
 }

@@ -1,8 +1,17 @@
-// The failure head: "does the episode FAIL at the next step?", from the latent z_t and the action
-// a_t (normalized like the predictor's: bounds -> -1..1) to one logit. Dreamer's continue
-// predictor, for failure only. It is learned from the dataset's termination flags and episode
-// outcomes on frozen latents (never from privileged state), and the model planners add the
-// probability of failing within their horizon to the energy (agent/planners/energy.ts).
+// The failure head: "does the episode FAIL at the next step?", from the latent z_t, the change of
+// the scene the predictor expects for the action, P(z_t, a_t) - z_t, and the action a_t (normalized
+// like the predictor's: bounds -> -1..1) to one logit. Dreamer's continue predictor, for failure
+// only. It is learned from the dataset's termination flags and episode outcomes on frozen latents
+// (never from privileged state), and the model planners add the probability of failing within
+// their horizon to the energy (agent/planners/energy.ts).
+//
+// Why the predicted change: whether a push bursts the fragile bottle depends on whether the pusher
+// meets it during this step, i.e. on the pusher-to-bottle distance to within a couple of
+// centimetres, and the latent locates the bottle too coarsely for that (a head on [z, a] priced a
+// 0.25 m/s move 7 cm short of the bottle like one in contact). The predictor, trained on every
+// transition, already knows when an action makes the scene move. With its change as input, the
+// fragile head's held-out AUC rose from 0.860 to 0.891, and fast pushes in contact read 32 %
+// (true rate 30 %) instead of 6 %, while fast moves 9 cm or more away read 0.2 % instead of 0.8 %.
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../sim/rng.ts';
 import type { EpisodeData, OutcomeKind } from '../../sim/types.ts';
@@ -10,6 +19,32 @@ import type { Matrix } from '../metrics.ts';
 
 /** Outcomes that count as failing: the task's own failure (e.g. a fall) and a burst. */
 export const FAILURE_KINDS: readonly OutcomeKind[] = ['failure', 'burst'];
+
+/**
+ * What a head's first input holds, as config.json records it: the latent alone (checkpoints
+ * before the predicted change was added), or the latent followed by the predicted change of its
+ * scene dims.
+ */
+export type FailureInputs = 'latent+normalized action' | 'latent+predicted change+normalized action';
+export const FAILURE_INPUTS_LATENT: FailureInputs = 'latent+normalized action';
+export const FAILURE_INPUTS_CHANGE: FailureInputs = 'latent+predicted change+normalized action';
+
+/** Width of the head's first input for a latent of `latentDim` dims, `sceneDims` of them scene. */
+export function failureFeatureDim(inputs: FailureInputs, latentDim: number, sceneDims: number): number {
+  return inputs === FAILURE_INPUTS_CHANGE ? latentDim + sceneDims : latentDim;
+}
+
+/**
+ * The head's first input: z [N, D] (latent inputs), or [z, next[:, :S] - z[:, :S]] with next =
+ * P(z, a), the predicted latent for the same rows. Caller disposes.
+ */
+export function failureFeatures(inputs: FailureInputs, z: tf.Tensor2D, next: tf.Tensor2D, sceneDims: number): tf.Tensor2D {
+  if (inputs !== FAILURE_INPUTS_CHANGE) return tf.clone(z);
+  return tf.tidy(() => {
+    const change = tf.sub(tf.slice(next, [0, 0], [-1, sceneDims]), tf.slice(z, [0, 0], [-1, sceneDims]));
+    return tf.concat([z, change], 1) as tf.Tensor2D;
+  });
+}
 
 /**
  * Per transition t (z_t, a_t -> o_{t+1}) of an episode: 1 iff it is the episode's last transition,
@@ -29,10 +64,10 @@ export function failureLabels(ep: Pick<EpisodeData, 'length' | 'terminations' | 
   return y;
 }
 
-/** MLP [z, a] -> hidden (relu) -> 1 logit; deterministic init from the seed. */
-export function buildFailureHead(latentDim: number, actionDim: number, hidden: number, seed: number, name = 'failure'): tf.LayersModel {
+/** MLP [features, a] -> hidden (relu) -> 1 logit; deterministic init from the seed. */
+export function buildFailureHead(featureDim: number, actionDim: number, hidden: number, seed: number, name = 'failure'): tf.LayersModel {
   const init = (i: number) => tf.initializers.glorotUniform({ seed: seed * 137 + i });
-  const z = tf.input({ shape: [latentDim], name: `${name}_z` });
+  const z = tf.input({ shape: [featureDim], name: `${name}_z` });
   const a = tf.input({ shape: [actionDim], name: `${name}_a` });
   const h0 = tf.layers.concatenate({ name: `${name}_in` }).apply([z, a]) as tf.SymbolicTensor;
   const h = tf.layers.dense({ units: hidden, activation: 'relu', kernelInitializer: init(0), name: `${name}_h0` }).apply(h0) as tf.SymbolicTensor;
@@ -59,10 +94,10 @@ function bceWithLogits(logits: tf.Tensor1D, y: tf.Tensor1D): tf.Tensor1D {
 }
 
 /**
- * Fit the head on frozen latents z [N, D], normalized actions a [N * actionDim] and labels y [N].
- * Class-weighted BCE: each class carries half of the loss, however rare the positives are. The
- * latents are standardized for training and the standardization is then folded into the first
- * layer, so the returned model takes raw latents. Caller disposes the model.
+ * Fit the head on frozen features z [N, F] (failureFeatures), normalized actions a [N * actionDim]
+ * and labels y [N]. Class-weighted BCE: each class carries half of the loss, however rare the
+ * positives are. The features are standardized for training and the standardization is then folded
+ * into the first layer, so the returned model takes raw features. Caller disposes the model.
  */
 export function trainFailureHead(z: Matrix, a: Float32Array, y: Uint8Array, opts: FailureFitOptions): tf.LayersModel {
   const n = z.rows, d = z.cols;
@@ -134,7 +169,7 @@ export function shiftLogit(model: tf.LayersModel, delta: number): void {
   shifted.dispose();
 }
 
-/** Failure probabilities of rows (z [N, D] raw latents, a [N * actionDim] normalized actions). */
+/** Failure probabilities of rows (z [N, F] raw features, a [N * actionDim] normalized actions). */
 export function failureProbabilities(model: tf.LayersModel, z: Matrix, a: Float32Array, chunk = 2048): Float64Array {
   const out = new Float64Array(z.rows);
   const actionDim = a.length / Math.max(z.rows, 1);

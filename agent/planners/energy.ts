@@ -108,7 +108,7 @@ export function modelCost(spec: ModelCostSpec): CostFn {
       if (failureLogit) {
         // P(fail within the horizon) = 1 - prod_t (1 - p_t), p_t = sigmoid(head(z_t, a_t)), with
         // log(1 - sigmoid(x)) = -softplus(x) for stability.
-        const logits = failureLogit(tf.concat(states, 0) as tf.Tensor2D, tf.concat(actions, 0) as tf.Tensor2D);
+        const logits = failureLogit(tf.concat(states, 0) as tf.Tensor2D, tf.concat(actions, 0) as tf.Tensor2D, all);
         const logSurvive = tf.neg(tf.sum(tf.reshape(tf.softplus(logits), [horizon, n]), 0));
         acc = tf.add(acc, tf.mul(tf.sub(1, tf.exp(logSurvive)), failureWeight)) as tf.Tensor1D;
       }

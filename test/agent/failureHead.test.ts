@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../agent/backend.ts';
 import { loadWorldModel } from '../../agent/checkpoint.ts';
-import { balancedAccuracy, failureLabels, rocAuc } from '../../agent/model/failureHead.ts';
+import { balancedAccuracy, FAILURE_INPUTS_CHANGE, FAILURE_INPUTS_LATENT, failureFeatures, failureLabels, rocAuc } from '../../agent/model/failureHead.ts';
 import { failureDependsOnGoal } from '../../agent/failureFit.ts';
 import { disposeNetworks } from '../../agent/model/networks.ts';
 import { modelCost } from '../../agent/planners/energy.ts';
@@ -117,13 +117,19 @@ describe('failure head', () => {
     const raw = tf.tensor2d(rawA);
     const aNorm = new Float32Array(9);
     rawA.forEach((a, i) => normalizeAction(a, aNorm, i * 3, actionAffine(r.normalization)));
-    const logit = m.failureLogit!(z, raw);
+    const next = m.predict(z, raw);
+    const logit = m.failureLogit!(z, raw, next);
     const aNormT = tf.tensor2d(aNorm, [3, 3]);
-    const ref = r.nets.failure!.apply([z, aNormT]) as tf.Tensor2D;
+    // The head reads the latent and the scene part of the predicted change.
+    expect(cfg.failure.inputs).toBe(FAILURE_INPUTS_CHANGE);
+    const feats = failureFeatures(FAILURE_INPUTS_CHANGE, z, next, m.sceneDims);
+    expect(feats.shape).toEqual([3, m.latentDim + m.sceneDims]);
+    const ref = r.nets.failure!.apply([feats, aNormT]) as tf.Tensor2D;
     expect(logit.shape).toEqual([3]);
     const got = Array.from(logit.dataSync()), want = Array.from(ref.dataSync());
-    got.forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThan(1e-5));
-    tf.dispose([z, raw, aNormT, logit, ref]);
+    // The loaded head folds the change into its first layer: float32 reordering, nothing more.
+    got.forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThan(1e-4 * (1 + Math.abs(want[i]))));
+    tf.dispose([z, raw, next, feats, aNormT, logit, ref]);
     m.dispose();
     disposeNetworks(r.nets);
     expect(tf.memory().numTensors).toBe(before);
@@ -171,6 +177,30 @@ describe('failure head', () => {
     expect(Array.from(e2)).toEqual(Array.from(e0));
     tf.dispose([z0, goal]);
     m.dispose();
+  });
+
+  it('a head whose recorded inputs do not match its shape, or are unknown, is a clear error', async () => {
+    for (const [inputs, pattern] of [
+      [FAILURE_INPUTS_LATENT, /failure head's shapes do not match its inputs \(latent\+normalized action: \d+ values/],
+      ['latent+goal', /failure\.inputs is 'latent\+goal'/],
+    ] as const) {
+      const bad = join(dir, `inputs-${inputs.length}`);
+      cpSync(out, bad, { recursive: true });
+      const cfg = JSON.parse(readFileSync(join(bad, 'config.json'), 'utf8'));
+      cfg.failure.inputs = inputs;
+      writeFileSync(join(bad, 'config.json'), JSON.stringify(cfg));
+      const e = await loadWorldModel(bad).then(() => undefined, (err: unknown) => err);
+      expect(isUserError(e)).toBe(true);
+      expect((e as Error).message).toMatch(pattern);
+    }
+    // A head of the older kind takes the latent as it is.
+    const z = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
+    const next = tf.tensor2d([[1.5, 2, 3], [4, 4, 6]]);
+    const old = failureFeatures(FAILURE_INPUTS_LATENT, z, next, 2);
+    const change = failureFeatures(FAILURE_INPUTS_CHANGE, z, next, 2);
+    expect(Array.from(old.dataSync())).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(Array.from(change.dataSync())).toEqual([1, 2, 3, 0.5, 0, 4, 5, 6, 0, -1]);
+    tf.dispose([z, next, old, change]);
   });
 
   it('train --resume with --steps at the step reached refits the heads of a checkpoint that lacks one', async () => {

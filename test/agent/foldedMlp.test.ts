@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../agent/backend.ts';
 import { foldMlp } from '../../agent/model/foldedMlp.ts';
 import { buildPredictor } from '../../agent/model/predictor.ts';
-import { buildFailureHead } from '../../agent/model/failureHead.ts';
+import { buildFailureHead, FAILURE_INPUTS_CHANGE, failureFeatures } from '../../agent/model/failureHead.ts';
 import { actionAffine, normalizeAction } from '../../agent/trainData.ts';
 
 beforeAll(async () => { await initBackend('wasm'); });
@@ -41,6 +41,30 @@ describe('foldMlp', () => {
       tf.dispose(folded!.owned);
       net.dispose();
     }
+  });
+
+  it('folds the predicted change of a change-input failure head: (z, a, next) gives head([z, next_S - z_S], a_norm)', () => {
+    const D = 11, S = 8;
+    const head = buildFailureHead(D + S, 3, 16, 4);
+    randomizeWeights(head, 40);
+    const folded = foldMlp(head, affine, { latentDim: D, sceneDims: S });
+    expect(folded).toBeDefined();
+    const d = tf.tidy(() => {
+      const z = tf.randomNormal([64, D], 0, 1, 'float32', 6) as tf.Tensor2D;
+      const next = tf.add(z, tf.randomNormal([64, D], 0, 0.5, 'float32', 7)) as tf.Tensor2D;
+      const a = tf.add(tf.mul(tf.randomUniform([64, 3], 0, 1, 'float32', 8), tf.sub(high, low)), low) as tf.Tensor2D;
+      const features = failureFeatures(FAILURE_INPUTS_CHANGE, z, next, S);
+      const ref = head.apply([features, tf.add(tf.mul(a, affine.scale), affine.offset)]) as tf.Tensor2D;
+      return tf.max(tf.div(tf.abs(tf.sub(ref, folded!.forward(z, a, next))), tf.add(tf.abs(ref), 1))).dataSync()[0];
+    });
+    expect(d).toBeLessThan(1e-5);
+    // Without next it cannot answer, and says so.
+    const z1 = tf.zeros([1, D]) as tf.Tensor2D, a1 = tf.zeros([1, 3]) as tf.Tensor2D;
+    expect(() => folded!.forward(z1, a1)).toThrow(/pass next = predict\(z, actions\)/);
+    // A split that does not add up to the head's input width is declined, not guessed.
+    expect(foldMlp(head, affine, { latentDim: D, sceneDims: S - 1 })).toBeUndefined();
+    tf.dispose([z1, a1, ...folded!.owned]);
+    head.dispose();
   });
 
   it('sees a fixed action component (low = high) exactly as training normalized it', () => {
