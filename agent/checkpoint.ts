@@ -36,8 +36,9 @@ export interface CheckpointConfig {
   weights: Record<string, string>;
   /**
    * Present when the checkpoint holds the failure head (network 'failure'): P(the episode fails
-   * at the next step | z, predicted change, a). Absent in checkpoints written before it existed or trained on data
-   * without failures; those load without a failure term.
+   * at the next step | z, predicted change, a); `inputs` says which inputs it takes. Absent in
+   * checkpoints written before it existed or trained on data without failures; those load
+   * without a failure term.
    */
   failure?: FailureHeadInfo;
 }

@@ -9,6 +9,7 @@
 // too: the planner passes z and next as they are, and no slice / subtract / concat runs per call.
 import * as tf from '@tensorflow/tfjs';
 import type { ActionAffine } from '../trainData.ts';
+import { FAILURE_INPUTS_CHANGE, failureFeatures } from './failureHead.ts';
 
 /**
  * (z [N, D], raw actions [N, A], and for a change-input head next [N, D]) -> output [N, out].
@@ -108,9 +109,7 @@ function agreesWithLayers(model: tf.LayersModel, forward: FoldedForward, zDim: n
     const next = tf.tensor2d(ns, [n, zDim]);
     const a = tf.tensor2d(as, [n, aDim]);
     const aNorm = tf.add(tf.mul(a, tf.tensor1d(affine.scale as number[])), tf.tensor1d(affine.offset as number[]));
-    const features = change
-      ? tf.concat([z, tf.sub(tf.slice(next, [0, 0], [-1, change.sceneDims]), tf.slice(z, [0, 0], [-1, change.sceneDims]))], 1)
-      : z;
+    const features = change ? failureFeatures(FAILURE_INPUTS_CHANGE, z, next, change.sceneDims) : z;
     const ref = model.apply([features, aNorm]) as tf.Tensor2D;
     const out = forward(z, a, next);
     return tf.max(tf.div(tf.abs(tf.sub(ref, out)), tf.add(tf.abs(ref), 1)));

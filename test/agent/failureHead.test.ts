@@ -154,6 +154,20 @@ describe('failure head', () => {
     // failureWeight * P: in [0, 2], not the same for every candidate.
     for (const x of extra) { expect(x).toBeGreaterThanOrEqual(-1e-6); expect(x).toBeLessThanOrEqual(2 + 1e-6); }
     expect(Math.max(...extra) - Math.min(...extra)).toBeGreaterThan(1e-3);
+    // The term is weight x P(fail within the horizon), each step's head reading the rollout's
+    // latent, the candidate's action and the rollout's next latent: recomputed by hand here.
+    const manual = tf.tidy(() => {
+      let zt = tf.tile(z0, [n, 1]) as tf.Tensor2D;
+      let logSurvive = tf.zeros([n]);
+      for (let t = 0; t < 5; t++) {
+        const at = tf.tensor2d(Float32Array.from({ length: n * 3 }, (_, k) => candidates[Math.floor(k / 3) * 15 + t * 3 + (k % 3)]), [n, 3]);
+        const next = m.predict(zt, at);
+        logSurvive = tf.sub(logSurvive, tf.softplus(m.failureLogit!(zt, at, next)));
+        zt = next;
+      }
+      return tf.mul(tf.sub(1, tf.exp(logSurvive)), 2).dataSync();
+    });
+    extra.forEach((x, i) => expect(Math.abs(x - manual[i])).toBeLessThan(1e-4));
     const before = tf.memory().numTensors;
     for (let i = 0; i < 20; i++) cost(candidates, n);
     expect(tf.memory().numTensors).toBe(before);
