@@ -179,6 +179,43 @@ describe('viewer server', () => {
     c.ws.close();
   });
 
+  it('paused, stays on a finished episode; a step or resume starts the next one', async () => {
+    const log: FakeRunnerLog = { resets: [], steps: 0, goals: [] };
+    const s = await start(log, 3);
+    const c = await connect(s.port);
+    c.ws.send(JSON.stringify({ v: PROTOCOL_VERSION, type: 'pause' }));
+    await wait(300);
+    // A fresh 3-step episode, stepped to its end by hand.
+    let n = c.messages.length;
+    c.ws.send(JSON.stringify({ v: PROTOCOL_VERSION, type: 'newEpisode', seed: 77 }));
+    await c.next('scene', n);
+    n = c.messages.length;
+    for (let i = 0; i < 3; i++) {
+      c.ws.send(JSON.stringify({ v: PROTOCOL_VERSION, type: 'step' }));
+      await wait(250);
+    }
+    const ended = await c.next('episode', n);
+    expect(ended.type === 'episode' && ended.steps).toBe(3);
+    // Well past the hold (0.05 s here): no new episode while paused.
+    const resets = log.resets.length, steps = log.steps;
+    await wait(400);
+    expect(log.resets.length).toBe(resets);
+    expect(c.messages.slice(n).some((m) => m.type === 'scene')).toBe(false);
+    // One step: the next episode starts and takes its first step.
+    n = c.messages.length;
+    c.ws.send(JSON.stringify({ v: PROTOCOL_VERSION, type: 'step' }));
+    await c.next('scene', n);
+    await wait(300);
+    expect(log.resets.length).toBe(resets + 1);
+    expect(log.steps).toBe(steps + 1);
+    // Resume runs episodes back to back again.
+    n = c.messages.length;
+    c.ws.send(JSON.stringify({ v: PROTOCOL_VERSION, type: 'resume' }));
+    await c.next('episode', n);
+    await c.next('scene', n);
+    c.ws.close();
+  });
+
   it('serves the page over http and nothing outside its folder', async () => {
     const s = await start({ resets: [], steps: 0, goals: [] });
     const page = await fetch(`http://127.0.0.1:${s.port}/`);

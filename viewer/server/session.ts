@@ -54,6 +54,12 @@ export class Session {
   private speed = 1;
   private stepsRequested = 0;
   private pendingReset: { seed?: number } | null = null;
+  /**
+   * The episode has ended and its hold is over: the next one starts when the session runs (not
+   * paused) or is stepped. Paused, it stays on the finished episode, so a page that pauses at an
+   * episode's end still sees that end.
+   */
+  private episodeOver = false;
   private pendingSwitch: { task: string; planner: string } | null = null;
   private stopped = false;
   private loopDone: Promise<void> = Promise.resolve();
@@ -166,6 +172,7 @@ export class Session {
   }
 
   private async resetEpisode(seed: number): Promise<void> {
+    this.episodeOver = false;
     this.generation++;
     this.prefetch = null;
     await this.runner.reset(seed);
@@ -199,6 +206,9 @@ export class Session {
           this.prefetch = null;
           await this.runner.dispose();
           this.runner = next;
+          this.pendingReset = this.pendingReset ?? {};
+        }
+        if (this.episodeOver && (!this.paused || this.stepsRequested > 0)) {
           this.pendingReset = this.pendingReset ?? {};
         }
         if (this.pendingReset) {
@@ -281,7 +291,7 @@ export class Session {
         v: PROTOCOL_VERSION, type: 'episode', episode: this.episode, steps: result.step, outcome: result.outcome, tally: { ...this.tally },
       }, false);
       await this.idle(((this.opts.holdSeconds ?? 1.5) * 1000) / this.speed);
-      this.pendingReset = this.pendingReset ?? {};
+      this.episodeOver = true;
     }
   }
 }
