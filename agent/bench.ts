@@ -13,6 +13,7 @@ import type { EpisodeResult } from './mpc.ts';
 import { EVAL_SEED_BASE, evalResetSeed } from './plan.ts';
 import { resolveSettings } from './planners/factory.ts';
 import type { SearchSettings } from './planners/modelPlanner.ts';
+import { DEFAULT_HEIGHT_STD } from './planners/searchLoop.ts';
 import { modelKindFor, type PlannerName } from './planners/types.ts';
 import { formatBreakdown, markdownTable, speedups, summarize, type ReportCell } from './report.ts';
 import { successChartSvg } from './reportChart.ts';
@@ -128,7 +129,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     format: 'jepa-mpc-bench', version: 1, command: o.commandLine ?? '', seed: o.seed,
     seedScheme: `episode i resets the env with seed ${EVAL_SEED_BASE} + ${o.seed} + i; the planner RNG uses deriveSeed(seed ^ 0x2545f491, i)`,
     episodes, quick: o.quick, workers, execute: o.execute, settings,
-    taskHeightStd: Object.fromEntries(tasks.map(({ def }) => [def.id, def.plannerHeightStd ?? 1])), models, cells, wallSeconds,
+    taskHeightStd: Object.fromEntries(tasks.map(({ def }) => [def.id, def.plannerHeightStd ?? DEFAULT_HEIGHT_STD])), models, cells, wallSeconds,
   };
   writeOutputs(o.out, report);
   log(markdownTable(cells));

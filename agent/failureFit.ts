@@ -93,7 +93,7 @@ function actionsOf(set: EpisodeSet, refs: WindowRef[], norm: Normalization): Flo
 function features(nets: Networks, cfg: ModelConfig, set: EpisodeSet, refs: WindowRef[], norm: Normalization, actions: Float32Array): Matrix {
   const { z } = encodeFrames(nets, cfg, set, refs, norm);
   const out = tf.tidy(() => {
-    const zt = tf.tensor2d(z.data instanceof Float32Array ? z.data : Float32Array.from(z.data), [z.rows, z.cols]);
+    const zt = tf.tensor2d(z.data, [z.rows, z.cols]);
     const next = applyPredictor(nets.predictor, zt, tf.tensor2d(actions, [z.rows, 3]));
     return failureFeatures(FAILURE_INPUTS_CHANGE, zt, next, sceneDimsOf(cfg.encoder));
   });

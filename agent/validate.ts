@@ -43,7 +43,7 @@ function encodeRows(nets: Networks, cfg: ModelConfig, depth: Float32Array | null
   return out;
 }
 
-export function encodeFrames(nets: Networks, cfg: ModelConfig, set: EpisodeSet, frames: WindowRef[], norm: Normalization): { z: Matrix; state: Float32Array } {
+export function encodeFrames(nets: Networks, cfg: ModelConfig, set: EpisodeSet, frames: WindowRef[], norm: Normalization): { z: Matrix & { data: Float32Array }; state: Float32Array } {
   const b = set.batch(frames, 0, cfg.obs, norm, false, framesOf(cfg.encoder));
   const zt = encodeRows(nets, cfg, b.depth, b.vec, frames.length);
   const data = zt.dataSync() as Float32Array;

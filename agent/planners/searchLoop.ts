@@ -26,6 +26,8 @@ export interface SearchOptions {
 
 /** Index of the height in an action (vx, vz, height). */
 const HEIGHT = 2;
+/** The height's spread when neither the task nor the flags set one: as wide as the velocities'. */
+export const DEFAULT_HEIGHT_STD = 1;
 
 /**
  * The starting spread of each component, as a fraction of its half-range times initStd; the
@@ -35,7 +37,7 @@ const HEIGHT = 2;
  * height topples the bottle.
  */
 export function initialStd(opts: Pick<SearchOptions, 'initStd' | 'heightStd'>, k: number): number {
-  return k === HEIGHT ? opts.initStd * (opts.heightStd ?? 1) : opts.initStd;
+  return k === HEIGHT ? opts.initStd * (opts.heightStd ?? DEFAULT_HEIGHT_STD) : opts.initStd;
 }
 
 export interface OptimizeResult {
