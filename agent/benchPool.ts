@@ -4,6 +4,7 @@
 import type { Worker } from 'node:worker_threads';
 import { startTsWorker } from '../sim/collectPool.ts';
 import { UserError } from '../sim/errors.ts';
+import { warmUpRapier } from '../sim/rapierWarmup.ts';
 import { ChunkRunner, type BenchChunk, type FromBenchWorker, type ToBenchWorker, type WorkerSetup } from './benchWorker.ts';
 import type { EpisodeResult } from './mpc.ts';
 
@@ -20,6 +21,8 @@ export async function runBenchPool(chunks: readonly BenchChunk[], setup: WorkerS
     }
     return;
   }
+  // Compiled here once, Rapier's optimized code is shared by every worker (sim/rapierWarmup.ts).
+  await warmUpRapier();
   // Group-aware ordering: each worker prefers chunks of the (task, planner) it already has
   // loaded, so models are loaded about once per worker instead of once per chunk.
   const pending = chunks.map((c, id) => ({ id, c }));
@@ -28,6 +31,7 @@ export async function runBenchPool(chunks: readonly BenchChunk[], setup: WorkerS
     const pool: Worker[] = [];
     const current = new Map<Worker, { id: number; c: BenchChunk } | undefined>();
     const lastKey = new Map<Worker, string>();
+    const ready = new Set<Worker>();
     let settled = false;
     const finish = (error?: unknown): void => {
       if (settled) return;
@@ -60,7 +64,11 @@ export async function runBenchPool(chunks: readonly BenchChunk[], setup: WorkerS
       current.set(w, undefined);
       w.on('message', (m: FromBenchWorker) => {
         if (settled) return;
-        if (m.type === 'ready' || m.type === 'chunkDone') {
+        if (m.type === 'ready') {
+          // Nothing starts until every worker is ready (see prepareWorker).
+          ready.add(w);
+          if (ready.size === workers) for (const r of pool) dispatch(r);
+        } else if (m.type === 'chunkDone') {
           dispatch(w);
         } else if (m.type === 'episode') {
           try {

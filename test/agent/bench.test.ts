@@ -8,14 +8,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runBench, modelDirFor } from '../../agent/bench.ts';
 import { evalResetSeed, EVAL_SEED_BASE } from '../../agent/plan.ts';
 import { failureBreakdown, formatBreakdown, quantile, summarize, wilsonInterval } from '../../agent/report.ts';
-import type { EpisodeResult } from '../../agent/mpc.ts';
+import { MpcEpisode, type EpisodeResult } from '../../agent/mpc.ts';
+import { warmUpPlanner } from '../../agent/benchWorker.ts';
+import { createPlanner } from '../../agent/planners/factory.ts';
+import { LinearToyModel, PointEnv } from './plannersToy.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'jepa-bench-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const quiet = (): void => {};
 const base = {
-  tasks: ['slide'], planners: ['random' as const], episodes: 4, seed: 5, modelsDir: join(dir, 'none'), quick: false,
+  tasks: ['slide'], planners: ['random' as const], episodes: 6, seed: 5, modelsDir: join(dir, 'none'), quick: false,
   backend: 'cpu' as const, execute: 1, settings: {}, log: quiet,
 };
 
@@ -28,12 +31,13 @@ describe('bench', () => {
       episodes: c.episodes.map((e) => ({ ...e, planningMs: [], totalMs: 0 })),
     }));
     expect(strip(b)).toEqual(strip(a));
-    expect(a.cells[0].episodes.map((e) => e.resetSeed)).toEqual([0, 1, 2, 3].map((i) => EVAL_SEED_BASE + 5 + i));
+    expect(a.cells[0].episodes.map((e) => e.resetSeed)).toEqual([0, 1, 2, 3, 4, 5].map((i) => EVAL_SEED_BASE + 5 + i));
+    expect(b.workers).toBe(2);
     const json = JSON.parse(readFileSync(join(dir, 'a', 'report.json'), 'utf8'));
     expect(json.format).toBe('jepa-mpc-bench');
-    expect(json.cells[0].summary.episodes).toBe(4);
+    expect(json.cells[0].summary.episodes).toBe(6);
     const md = readFileSync(join(dir, 'a', 'report.md'), 'utf8');
-    expect(md).toMatch(/\| slide \| random \| \d+% \(\d+%–\d+%\) \d\/4 \|/);
+    expect(md).toMatch(/\| slide \| random \| \d+% \(\d+%–\d+%\) \d\/6 \|/);
     expect(md).toMatch(/vary between runs/);
     const svg = readFileSync(join(dir, 'a', 'success.svg'), 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
@@ -45,6 +49,38 @@ describe('bench', () => {
       .rejects.toThrow(/missing trained models: .*none\/slide .*jepa-cem/);
     expect(modelDirFor('models', 'tip', 'generative-cem')).toBe(join('models', 'tip-generative'));
     expect(modelDirFor('models', 'tip', 'oracle')).toBeUndefined();
+  });
+
+  it('warms a model planner up without changing the episodes that follow, and leaves model-free rigs alone', () => {
+    const settings = { samples: 64, elites: 8, iterations: 2, horizon: 5 };
+    const actionsOf = (env: PointEnv, model: LinearToyModel, warm: boolean): number[] => {
+      const planner = createPlanner('jepa-cem', { env, model, settings });
+      if (warm) {
+        const before = model.predictCalls;
+        warmUpPlanner({ env, planner, model }, 4242);
+        expect(model.predictCalls).toBeGreaterThan(before);
+      }
+      const out: number[] = [];
+      for (const seed of [3, 7]) {
+        const ep = new MpcEpisode(env, planner, seed, seed);
+        while (!ep.done) out.push(...ep.next().action);
+      }
+      planner.dispose();
+      return out;
+    };
+    const model = new LinearToyModel();
+    const cold = actionsOf(new PointEnv(0.01), model, false);
+    const warmed = actionsOf(new PointEnv(0.01), model, true);
+    expect(cold.length).toBeGreaterThan(6);
+    expect(warmed).toEqual(cold);
+    model.dispose();
+
+    const env = new PointEnv(0.01);
+    let resets = 0;
+    const reset = env.reset.bind(env);
+    env.reset = (seed: number) => { resets += 1; return reset(seed); };
+    warmUpPlanner({ env, planner: createPlanner('random', { env }), model: undefined }, 1);
+    expect(resets).toBe(0);
   });
 
   it('keeps evaluation seeds in their documented range', () => {
