@@ -59,7 +59,7 @@ export async function runBenchPool(chunks: readonly BenchChunk[], setup: WorkerS
     };
     const url = new URL('./benchWorker.ts', import.meta.url);
     for (let k = 0; k < workers; k++) {
-      const w = startTsWorker(url, { workerData: { benchWorker: true, setup } });
+      const w = startTsWorker(url, { workerData: { benchWorker: true, setup, usesModels: chunks.some((c) => c.model !== undefined) } });
       pool.push(w);
       current.set(w, undefined);
       w.on('message', (m: FromBenchWorker) => {

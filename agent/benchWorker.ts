@@ -82,13 +82,16 @@ export function warmUpPlanner(rig: Pick<Rig, 'planner' | 'model'> & { env: MpcEn
 }
 
 /**
- * What every worker does before it reports ready: start the tfjs backend, and run the simulation
- * once so V8 has optimized the step and render paths. The pool waits for all workers to get here,
- * so one worker's start-up never shares the machine with another's timed episodes.
+ * What every worker does before it reports ready: start the tfjs backend (only if some chunk plans
+ * with a model, so a bench of the oracle and random never needs one), and run the simulation once
+ * so V8 has optimized the step and render paths. The pool waits for all workers to get here, so
+ * one worker's start-up never shares the machine with another's timed episodes.
  */
-export async function prepareWorker(setup: WorkerSetup): Promise<void> {
-  const { initBackend } = await import('./backend.ts');
-  await initBackend(setup.backend);
+export async function prepareWorker(setup: WorkerSetup, usesModels: boolean): Promise<void> {
+  if (usesModels) {
+    const { initBackend } = await import('./backend.ts');
+    await initBackend(setup.backend);
+  }
   await exerciseSimulation(undefined, 1);
 }
 
@@ -112,7 +115,8 @@ if (!isMainThread && parentPort && (workerData as { benchWorker?: boolean } | un
       .then(() => port.postMessage({ type: 'chunkDone', chunkId: m.id } satisfies FromBenchWorker))
       .catch((e: unknown) => port.postMessage(errorMessage(e)));
   });
-  prepareWorker((workerData as { setup: WorkerSetup }).setup)
+  const data = workerData as { setup: WorkerSetup; usesModels: boolean };
+  prepareWorker(data.setup, data.usesModels)
     .then(() => port.postMessage({ type: 'ready' } satisfies FromBenchWorker))
     .catch((e: unknown) => port.postMessage(errorMessage(e)));
 }

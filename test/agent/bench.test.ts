@@ -44,6 +44,14 @@ describe('bench', () => {
     expect(svg).toContain('random');
   });
 
+  it('starts no tfjs backend in its workers when no planner uses a model', async () => {
+    // tfjs-node-gpu is optional and does not install without its binaries, so asking for it fails
+    // wherever a backend is started (where it does load, this passes either way).
+    const r = await runBench({ ...base, backend: 'tensorflow', out: join(dir, 'd'), workers: 2 });
+    expect(r.workers).toBe(2);
+    expect(r.cells[0].summary.episodes).toBe(6);
+  });
+
   it('refuses to start when a planner needs a model that is not there, naming the directory', async () => {
     await expect(runBench({ ...base, planners: ['random', 'jepa-cem'], out: join(dir, 'c') }))
       .rejects.toThrow(/missing trained models: .*none\/slide .*jepa-cem/);
