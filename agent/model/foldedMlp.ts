@@ -9,7 +9,7 @@
 // too: the planner passes z and next as they are, and no slice / subtract / concat runs per call.
 import * as tf from '@tensorflow/tfjs';
 import type { ActionAffine } from '../trainData.ts';
-import { FAILURE_INPUTS_CHANGE, failureFeatures } from './failureHead.ts';
+import { FAILURE_INPUTS_CHANGE, failureFeatureDim, failureFeatures } from './failureHead.ts';
 
 /**
  * (z [N, D], raw actions [N, A], and for a change-input head next [N, D]) -> output [N, out].
@@ -60,7 +60,7 @@ export function foldMlp(model: tf.LayersModel, affine: ActionAffine, change?: Ch
   if (inDim == null || aDim == null || aDim !== affine.scale.length || aDim !== affine.offset.length) return undefined;
   const first = chain.dense[0];
   if (first.kernel.shape[0] !== inDim + aDim) return undefined;
-  if (change && (chain.residual || change.sceneDims < 1 || change.sceneDims > change.latentDim || inDim !== change.latentDim + change.sceneDims)) return undefined;
+  if (change && (chain.residual || change.sceneDims < 1 || change.sceneDims > change.latentDim || inDim !== failureFeatureDim(FAILURE_INPUTS_CHANGE, change.latentDim, change.sceneDims))) return undefined;
   const zDim = change ? change.latentDim : inDim;
   const owned = tf.tidy(() => {
     let wz = tf.slice(first.kernel, [0, 0], [zDim, -1]);
