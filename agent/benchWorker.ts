@@ -6,7 +6,7 @@ import { parentPort, workerData, isMainThread } from 'node:worker_threads';
 import { isUserError } from '../sim/errors.ts';
 import { exerciseSimulation } from '../sim/rapierWarmup.ts';
 import type { BackendChoice } from './backend.ts';
-import { runEpisodeSync, type EpisodeResult, type MpcEnv } from './mpc.ts';
+import { runEpisodeSync, warmUpPlanner, type EpisodeResult } from './mpc.ts';
 import { createRig, evalPlannerSeed, evalResetSeed, type Rig } from './plan.ts';
 import type { SearchSettings } from './planners/modelPlanner.ts';
 import type { PlannerName } from './planners/types.ts';
@@ -61,23 +61,6 @@ export class ChunkRunner {
     this.rig?.dispose();
     this.rig = undefined;
     this.key = '';
-  }
-}
-
-/**
- * A few throwaway plans on a freshly built rig, so that the timed episodes do not pay for the
- * first calls: tfjs compiles and caches its wasm kernels and V8 optimizes the planner's loops on
- * first use (a cell's first episode planned at 129 ms per step against 35-70 ms for the rest).
- * The planner is restarted with every episode's own seed afterwards and the env is reset by seed,
- * so the results do not change.
- */
-export function warmUpPlanner(rig: Pick<Rig, 'planner' | 'model'> & { env: MpcEnv }, resetSeed: number, plans = 3): void {
-  if (!rig.model) return; // random and the oracle run no tfjs
-  const observation = rig.env.reset(resetSeed);
-  rig.planner.begin(rig.env.goalObservation(), 0);
-  for (let k = 0; k < plans; k++) {
-    rig.planner.plan(observation);
-    rig.planner.advance(1);
   }
 }
 

@@ -9,7 +9,7 @@ import { runBench, modelDirFor } from '../../agent/bench.ts';
 import { evalResetSeed, EVAL_SEED_BASE } from '../../agent/plan.ts';
 import { failureBreakdown, formatBreakdown, quantile, summarize, wilsonInterval } from '../../agent/report.ts';
 import { MpcEpisode, type EpisodeResult } from '../../agent/mpc.ts';
-import { warmUpPlanner } from '../../agent/benchWorker.ts';
+import { warmUpPlanner } from '../../agent/mpc.ts';
 import { createPlanner } from '../../agent/planners/factory.ts';
 import { LinearToyModel, PointEnv } from './plannersToy.ts';
 

@@ -6,6 +6,10 @@ import { builtinTasks } from '../../sim/tasks/registry.ts';
 import type { WorldModel } from '../../agent/worldModel.ts';
 import { SimRunner } from '../../viewer/server/simRunner.ts';
 import { planMessage } from '../../viewer/server/planMessage.ts';
+import { Env } from '../../sim/env.ts';
+import { deriveSeed } from '../../sim/rng.ts';
+import { MpcEpisode } from '../../agent/mpc.ts';
+import { createPlanner } from '../../agent/planners/factory.ts';
 
 /** A tiny stand-in JEPA: z = [proprio, mean depth, 0...], z' = z + A a; probe reads z[0], z[2], z[3]. */
 function toyModel(): WorldModel {
@@ -52,6 +56,24 @@ describe('SimRunner', () => {
       expect(tf.memory().numTensors).toBe(tensors);
     } finally {
       runner.dispose();
+    }
+  });
+
+  it('warms a model planner up when created, and its episodes play as an unwarmed planner would', async () => {
+    let calls = 0;
+    const counted = toyModel();
+    const predict = counted.predict.bind(counted);
+    counted.predict = (z, a) => { calls++; return predict(z, a); };
+    const runner = await SimRunner.create(builtinTasks.slide, 'jepa-cem', counted);
+    const env = await Env.create({ task: builtinTasks.slide, obsSize: 32 });
+    try {
+      expect(calls).toBeGreaterThan(0);
+      const fresh = new MpcEpisode(env, createPlanner('jepa-cem', { env, model: toyModel(), task: builtinTasks.slide }), 42, deriveSeed(42, 1), { execute: 1, imagine: true });
+      runner.reset(42);
+      for (let t = 0; t < 3; t++) expect(Array.from(runner.advance().action)).toEqual(Array.from(fresh.next().action));
+    } finally {
+      runner.dispose();
+      env.free();
     }
   });
 

@@ -4,7 +4,7 @@ import { Env } from '../../sim/env.ts';
 import { deriveSeed } from '../../sim/rng.ts';
 import type { TaskDefinition } from '../../sim/task.ts';
 import type { BodyPose, Observation, Quat, SceneDescription, Vec3 } from '../../sim/types.ts';
-import { MpcEpisode } from '../../agent/mpc.ts';
+import { MpcEpisode, warmUpPlanner } from '../../agent/mpc.ts';
 import { createPlanner } from '../../agent/planners/factory.ts';
 import type { SearchSettings } from '../../agent/planners/modelPlanner.ts';
 import type { PlanResult, Planner, PlannerName } from '../../agent/planners/types.ts';
@@ -40,7 +40,11 @@ export class SimRunner implements EpisodeRunner {
     const obsSize = model ? model.obsSize.width : 32;
     const env = await Env.create({ task, obsSize, showsPusher: model?.showsPusher });
     try {
-      return new SimRunner(task.id, planner, env, createPlanner(planner, { env, model, settings, task }));
+      const impl = createPlanner(planner, { env, model, settings, task });
+      // The page shows each plan's time, and a fresh model planner's first plans are its slowest
+      // (see warmUpPlanner). Every episode resets the env and restarts the planner by seed after.
+      warmUpPlanner({ env, planner: impl, model }, deriveSeed(0, 0));
+      return new SimRunner(task.id, planner, env, impl);
     } catch (e) {
       env.free();
       throw e;
