@@ -57,13 +57,14 @@ program
   .option('--hidden <n>', 'hidden units of the encoder (and decoder) MLP', intFlag(8, 4096), TD.hidden)
   .option('--predictor-hidden <n>', 'hidden units of the predictor MLP (planners call it for every candidate at every horizon step)', intFlag(8, 4096), TD.predictorHidden)
   .option('--frames <n>', 'depth frames per observation: 1, or 2 (current + previous, so the latent carries velocities; depth only)', intFlag(1, 2), TD.frames)
+  .option('--keypoints <n>', 'spatial-softmax keypoints in the JEPA depth encoder: the image coordinates of n attention maps, mixed, become 2n of the --latent dims and grow linearly with how far the object moved (0 = none; see README, Architecture)', intFlag(0, 16), TD.keypoints)
   .option('--eval-every <n>', 'validate and checkpoint every n steps', intFlag(1), TD.evalEvery)
   .action(async (o) => {
     const { runTrain, trainDefaults } = await import('./agent/train.ts');
     await runTrain({
       ...trainDefaults, data: o.data, out: o.out, model: o.model, steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed,
       backend: o.backend, resume: Boolean(o.resume), obs: o.obs, latent: o.latent, proprio: o.proprio, reg: o.reg, regWeight: o.regWeight, smoothWeight: o.smoothWeight,
-      target: o.target, ema: o.ema, loss: o.loss, k: o.k, hidden: o.hidden, predictorHidden: o.predictorHidden, frames: o.frames, evalEvery: o.evalEvery, commandLine: process.argv.slice(2).join(' '),
+      target: o.target, ema: o.ema, loss: o.loss, k: o.k, hidden: o.hidden, predictorHidden: o.predictorHidden, frames: o.frames, keypoints: o.keypoints, evalEvery: o.evalEvery, commandLine: process.argv.slice(2).join(' '),
     });
   });
 

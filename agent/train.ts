@@ -74,6 +74,17 @@ export async function runTrain(opts: TrainOptions, log: (s: string) => void = (s
   if (opts.model === 'generative' && opts.obs === 'state') {
     throw new UserError('--model generative reconstructs depth images, so it cannot use --obs state', 'drop --obs state (or use --model jepa)');
   }
+  if (opts.keypoints > 0) {
+    // Validated here, before the backend and the data load, so a bad combination fails at once.
+    if (opts.model !== 'jepa' || opts.obs !== 'depth' || opts.frames !== 1) {
+      throw new UserError(`--keypoints ${opts.keypoints} is for the JEPA's one-frame depth encoder; got --model ${opts.model} --obs ${opts.obs} --frames ${opts.frames}`,
+        'drop --keypoints, or train --model jepa --obs depth --frames 1');
+    }
+    if (2 * opts.keypoints >= opts.latent) {
+      throw new UserError(`--keypoints ${opts.keypoints} takes ${2 * opts.keypoints} of the ${opts.latent} learned latent dims (--latent); at least one must be left to the MLP`,
+        `use --keypoints ${Math.max(1, Math.floor((opts.latent - 1) / 2))} or fewer, or a larger --latent`);
+    }
+  }
   const backend = await initBackend(opts.backend, log);
   const { episodes, spec } = await loadEpisodes(opts.data);
   const sha = await fileSha256(opts.data);

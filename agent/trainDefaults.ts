@@ -20,6 +20,7 @@ export const TRAIN_DEFAULTS = {
   hidden: 256,
   predictorHidden: 128,
   frames: 1,
+  keypoints: 0,
   steps: 3000,
   batch: 128,
   lr: 1e-3,

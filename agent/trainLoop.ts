@@ -28,6 +28,8 @@ export interface ModelOptions extends ObjectiveConfig {
   predictorHidden: number;
   /** Depth frames the encoder sees per observation: 1, or 2 (current + previous, for velocities). */
   frames: number;
+  /** Spatial-softmax keypoints in the depth encoder's scene latent (0: none). */
+  keypoints: number;
 }
 
 export interface LoopOptions {
@@ -67,7 +69,7 @@ export function modelConfigFrom(o: ModelOptions, spec: EnvSpec): ModelConfig {
   // The split needs an image to take the scene from; the state ablation stays mixed.
   const bodyDim = o.proprio === 'split' && obs === 'depth' ? vecDim : 0;
   const latentDim = o.latent + bodyDim;
-  const encoder = { ...defaultEncoderConfig(obs, height, width, vecDim, latentDim, bodyDim, frames), hidden: o.hidden };
+  const encoder = { ...defaultEncoderConfig(obs, height, width, vecDim, latentDim, bodyDim, frames, o.keypoints), hidden: o.hidden };
   return {
     kind: o.model, obs, encoder,
     predictor: { latentDim, actionDim: 3, hidden: o.predictorHidden, layers: 2 },

@@ -29,14 +29,109 @@ export interface EncoderConfig {
    * sliding bottle about to topple looks the same as a resting one in one frame). Absent: 1.
    */
   frames?: number;
+  /**
+   * Spatial-softmax keypoints (depth, one frame): K per-pixel attention maps whose expected image
+   * coordinates, linearly mixed, are the last 2K scene dims and also feed the MLP. Patch and MLP
+   * features say *whether* the object is near a place, so a latent made of them alone stops
+   * growing a few cm away from it (fragile's: flat beyond 7-10 cm); coordinates keep growing with
+   * the distance, so this part of the goal distance keeps its slope far from the goal.
+   * 0 or absent: none.
+   */
+  keypoints?: number;
 }
+
+export function keypointsOf(cfg: Pick<EncoderConfig, 'keypoints'>): number {
+  return cfg.keypoints ?? 0;
+}
+
+/** Image-coordinate grids (x and y, each -1..1 over the image) as [1, 1, H*W] rows. */
+function coordinateRows(height: number, width: number): [tf.Tensor3D, tf.Tensor3D] {
+  const gx = new Float32Array(height * width);
+  const gy = new Float32Array(height * width);
+  for (let r = 0; r < height; r++) {
+    for (let c = 0; c < width; c++) {
+      gx[r * width + c] = ((c + 0.5) / width) * 2 - 1;
+      gy[r * width + c] = ((r + 0.5) / height) * 2 - 1;
+    }
+  }
+  return [tf.tensor3d(gx, [1, 1, height * width]), tf.tensor3d(gy, [1, 1, height * width])];
+}
+
+/** Pooling factor for the keypoint maps: the largest of 1, 2, 4, ... that leaves >= 16 pixels a side. */
+export function keypointPool(height: number, width: number): number {
+  let p = 1;
+  while (height % (2 * p) === 0 && width % (2 * p) === 0 && height / (2 * p) >= 16 && width / (2 * p) >= 16) p *= 2;
+  return p;
+}
+
+interface SpatialSoftmaxArgs { keypoints: number; height: number; width: number; seed?: number; name?: string }
+
+/**
+ * [N, H*W] normalized depth -> [N, 2K]: K softmax attention maps over the pixels, map k with the
+ * logits scale_k * depth (a learned sharpness; negative attends to whatever is nearer than usual),
+ * and each map's expected x and y. A layer of its own because, as dense layers, the per-pixel
+ * logits and the coordinate average are matmuls with an inner size of 1 or 2, and those made a
+ * training step 2.3x slower on wasm. Even as broadcast multiplies and sums, every op over
+ * N x K x pixels costs a few ms on wasm, so the image is average-pooled to 16x16 first (1.9 cm
+ * pixels become 3.8 cm; the expectation still places the object between pixel centres).
+ */
+export class SpatialSoftmax extends tf.layers.Layer {
+  static readonly className = 'SpatialSoftmax';
+  private readonly keypoints: number;
+  private readonly height: number;
+  private readonly width: number;
+  private readonly seed: number;
+  /** Average-pooling factor: the maps are taken at most 16 pixels a side (see the class comment). */
+  private readonly pool: number;
+  private scale: tf.LayerVariable | null = null;
+
+  constructor(args: SpatialSoftmaxArgs) {
+    super({ name: args.name });
+    this.keypoints = args.keypoints;
+    this.height = args.height;
+    this.width = args.width;
+    this.seed = args.seed ?? 0;
+    this.pool = keypointPool(args.height, args.width);
+  }
+
+  override build(): void {
+    this.scale = this.addWeight('scale', [this.keypoints], 'float32',
+      tf.initializers.randomUniform({ minval: -3, maxval: -1, seed: this.seed }));
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    return [s[0], 2 * this.keypoints];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const raw = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor2D;
+      const K = this.keypoints;
+      const p = this.pool;
+      const [h, w] = [this.height / p, this.width / p];
+      const x = p === 1 ? raw : tf.reshape(tf.mean(tf.reshape(raw, [-1, h, p, w, p]), [2, 4]), [-1, h * w]);
+      const logits = tf.mul(tf.expandDims(x, 1), tf.reshape(this.scale!.read(), [1, K, 1]));
+      const attention = tf.softmax(logits, -1);
+      const [gx, gy] = coordinateRows(h, w);
+      // [N, K, 2] -> [N, 2K] as x1, y1, x2, y2, ...
+      return tf.reshape(tf.stack([tf.sum(tf.mul(attention, gx), -1), tf.sum(tf.mul(attention, gy), -1)], 2), [-1, 2 * K]);
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), keypoints: this.keypoints, height: this.height, width: this.width, seed: this.seed };
+  }
+}
+tf.serialization.registerClass(SpatialSoftmax);
 
 export function framesOf(cfg: Pick<EncoderConfig, 'frames'>): number {
   return cfg.frames ?? 1;
 }
 
-export function defaultEncoderConfig(obs: 'depth' | 'state', height: number, width: number, vecDim: number, latentDim: number, bodyDim = 0, frames = 1): EncoderConfig {
-  return { obs, height, width, patch: 8, patchFeatures: 32, vecDim, hidden: 256, latentDim, bodyDim, frames };
+export function defaultEncoderConfig(obs: 'depth' | 'state', height: number, width: number, vecDim: number, latentDim: number, bodyDim = 0, frames = 1, keypoints = 0): EncoderConfig {
+  return { obs, height, width, patch: 8, patchFeatures: 32, vecDim, hidden: 256, latentDim, bodyDim, frames, ...(keypoints > 0 ? { keypoints } : {}) };
 }
 
 /** Leading latent dims that describe the scene (all of them for an unsplit encoder). */
@@ -52,7 +147,12 @@ export function buildEncoder(cfg: EncoderConfig, name: string, seed: number): tf
   if (bodyDim > 0 && (cfg.obs !== 'depth' || bodyDim !== cfg.vecDim)) {
     throw new Error(`a split latent needs the depth observation and bodyDim = proprio size (${cfg.vecDim}); got ${cfg.obs}, ${bodyDim}`);
   }
+  const K = keypointsOf(cfg);
+  if (K > 0 && (cfg.obs !== 'depth' || framesOf(cfg) !== 1 || 2 * K >= cfg.latentDim - bodyDim)) {
+    throw new Error(`keypoints need the depth observation, one frame and 2K < scene dims (${cfg.latentDim - bodyDim}); got ${cfg.obs}, ${framesOf(cfg)} frames, K = ${K}`);
+  }
   let h: tf.SymbolicTensor;
+  let kp: tf.SymbolicTensor | undefined;
   const inputs: tf.SymbolicTensor[] = [];
   if (cfg.obs === 'depth') {
     const { height: H, width: W, patch: p } = cfg;
@@ -66,7 +166,12 @@ export function buildEncoder(cfg: EncoderConfig, name: string, seed: number): tf
     const patches = tf.layers.reshape({ targetShape: [(H / p) * (W / p), F * p * p] }).apply(perm) as tf.SymbolicTensor;
     const feats = tf.layers.dense({ units: cfg.patchFeatures, activation: 'relu', kernelInitializer: init(0), name: `${name}_patch` })
       .apply(patches) as tf.SymbolicTensor;
-    const flat = tf.layers.flatten().apply(feats) as tf.SymbolicTensor;
+    let flat = tf.layers.flatten().apply(feats) as tf.SymbolicTensor;
+    if (K > 0) {
+      const points = new SpatialSoftmax({ keypoints: K, height: H, width: W, seed: seed * 101 + 7, name: `${name}_kp` }).apply(img) as tf.SymbolicTensor;
+      kp = tf.layers.dense({ units: 2 * K, kernelInitializer: init(4), name: `${name}_kpz` }).apply(points) as tf.SymbolicTensor;
+      flat = tf.layers.concatenate().apply([flat, points]) as tf.SymbolicTensor;
+    }
     h = bodyDim > 0 ? flat : tf.layers.concatenate().apply([flat, vec]) as tf.SymbolicTensor;
   } else {
     h = vec;
@@ -74,7 +179,8 @@ export function buildEncoder(cfg: EncoderConfig, name: string, seed: number): tf
   inputs.push(vec);
   h = tf.layers.dense({ units: cfg.hidden, activation: 'relu', kernelInitializer: init(1), name: `${name}_h1` }).apply(h) as tf.SymbolicTensor;
   h = tf.layers.dense({ units: cfg.hidden, activation: 'relu', kernelInitializer: init(2), name: `${name}_h2` }).apply(h) as tf.SymbolicTensor;
-  const scene = tf.layers.dense({ units: cfg.latentDim - bodyDim, kernelInitializer: init(3), name: `${name}_z` }).apply(h) as tf.SymbolicTensor;
+  const mixed = tf.layers.dense({ units: cfg.latentDim - bodyDim - 2 * K, kernelInitializer: init(3), name: `${name}_z` }).apply(h) as tf.SymbolicTensor;
+  const scene = kp ? tf.layers.concatenate({ name: `${name}_zkp` }).apply([mixed, kp]) as tf.SymbolicTensor : mixed;
   // The body part is the normalized proprio as is: exact, and nothing for the loss to distort.
   const z = bodyDim > 0 ? tf.layers.concatenate({ name: `${name}_zsplit` }).apply([scene, vec]) as tf.SymbolicTensor : scene;
   return tf.model({ inputs, outputs: z, name });
@@ -88,8 +194,12 @@ export function encoderMacs(cfg: EncoderConfig): number {
     const nPatches = (cfg.height / cfg.patch) * (cfg.width / cfg.patch);
     macs += nPatches * framesOf(cfg) * cfg.patch * cfg.patch * cfg.patchFeatures;
     inDim += nPatches * cfg.patchFeatures;
+    const K = keypointsOf(cfg);
+    // Logits and the two coordinate averages per map, the mix; the MLP reads the coordinates too.
+    macs += cfg.height * cfg.width + (cfg.height * cfg.width * K * 3) / keypointPool(cfg.height, cfg.width) ** 2 + 4 * K * K;
+    inDim += 2 * K;
   }
-  macs += inDim * cfg.hidden + cfg.hidden * cfg.hidden + cfg.hidden * sceneDimsOf(cfg);
+  macs += inDim * cfg.hidden + cfg.hidden * cfg.hidden + cfg.hidden * (sceneDimsOf(cfg) - 2 * keypointsOf(cfg));
   return macs;
 }
 

@@ -28,6 +28,21 @@ describe('jepa-mpc train (CLI)', () => {
     expect(existsSync(join(dir, 'm0', 'config.json'))).toBe(false);
   });
 
+  it('refuses --keypoints combinations the encoder cannot serve, before loading anything', () => {
+    for (const [flags, pattern] of [
+      [['--keypoints', '8', '--latent', '16'], /--keypoints 8 takes 16 of the 16 learned latent dims/],
+      [['--keypoints', '2', '--frames', '2'], /--keypoints 2 is for the JEPA's one-frame depth encoder/],
+      [['--keypoints', '2', '--model', 'generative'], /--keypoints 2 is for the JEPA's one-frame depth encoder/],
+    ] as const) {
+      const r = cli('train', '--data', data, '--out', join(dir, 'mk'), ...flags);
+      expect(r.code, r.err).toBe(2);
+      expect(r.err).toMatch(pattern);
+      expect(r.err).toMatch(/fix: /);
+      expect(r.err).not.toMatch(/\n\s+at /);
+      expect(existsSync(join(dir, 'mk', 'config.json'))).toBe(false);
+    }
+  });
+
   it('trains, writes a checkpoint with metrics and chart, and resumes', () => {
     const out = join(dir, 'm1');
     const common = ['--data', data, '--out', out, '--batch', '8', '--eval-every', '3', '--latent', '16', '--backend', 'wasm'];
