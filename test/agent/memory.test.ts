@@ -22,8 +22,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('tensor memory', () => {
   it('stays flat over many training steps for every objective', () => {
-    for (const [model, reg, target] of [['jepa', 'vicreg', 'ema'], ['jepa', 'sigreg', 'stopgrad'], ['generative', 'none', 'stopgrad']] as const) {
-      const cfg = modelConfigFrom({ ...tinyModel, model, reg, target }, data.spec);
+    for (const [model, reg, target, keypoints] of [['jepa', 'vicreg', 'ema', 0], ['jepa', 'sigreg', 'stopgrad', 0], ['generative', 'none', 'stopgrad', 0], ['jepa', 'vicreg', 'stopgrad', 2]] as const) {
+      const cfg = modelConfigFrom({ ...tinyModel, model, reg, target, keypoints }, data.spec);
       const set = new EpisodeSet(data.episodes, data.spec);
       const norm = computeNormalization(data.episodes, data.spec);
       const pool = set.windows([0, 1, 2, 3, 4, 5], cfg.k);
@@ -34,7 +34,7 @@ describe('tensor memory', () => {
       for (let i = 0; i < 5; i++) step(i); // the optimizer creates its slots here
       const after5 = tf.memory().numTensors;
       for (let i = 5; i < 25; i++) step(i);
-      expect(tf.memory().numTensors, `${model}/${reg}/${target}`).toBe(after5);
+      expect(tf.memory().numTensors, `${model}/${reg}/${target}/keypoints ${keypoints}`).toBe(after5);
       opt.dispose();
       disposeNetworks(nets);
     }
