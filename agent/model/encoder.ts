@@ -84,6 +84,9 @@ export class SpatialSoftmax extends tf.layers.Layer {
   /** Average-pooling factor: the maps are taken at most 16 pixels a side (see the class comment). */
   private readonly pool: number;
   private scale: tf.LayerVariable | null = null;
+  /** The pooled image's coordinate rows: made once when built (every training step and every
+   * encode calls the layer), freed with it. */
+  private grid: tf.Tensor3D[] | null = null;
 
   constructor(args: SpatialSoftmaxArgs) {
     super({ name: args.name });
@@ -97,7 +100,18 @@ export class SpatialSoftmax extends tf.layers.Layer {
   override build(): void {
     this.scale = this.addWeight('scale', [this.keypoints], 'float32',
       tf.initializers.randomUniform({ minval: -3, maxval: -1, seed: this.seed }));
+    // Kept: build may run inside a caller's tidy.
+    this.grid = coordinateRows(this.height / this.pool, this.width / this.pool).map((t) => tf.keep(t));
     this.built = true;
+  }
+
+  override dispose(): ReturnType<tf.layers.Layer['dispose']> {
+    const result = super.dispose();
+    if (result.refCountAfterDispose === 0 && this.grid) {
+      tf.dispose(this.grid);
+      this.grid = null;
+    }
+    return result;
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
@@ -114,7 +128,7 @@ export class SpatialSoftmax extends tf.layers.Layer {
       const x = p === 1 ? raw : tf.reshape(tf.mean(tf.reshape(raw, [-1, h, p, w, p]), [2, 4]), [-1, h * w]);
       const logits = tf.mul(tf.expandDims(x, 1), tf.reshape(this.scale!.read(), [1, K, 1]));
       const attention = tf.softmax(logits, -1);
-      const [gx, gy] = coordinateRows(h, w);
+      const [gx, gy] = this.grid!;
       // [N, K, 2] -> [N, 2K] as x1, y1, x2, y2, ...
       return tf.reshape(tf.stack([tf.sum(tf.mul(attention, gx), -1), tf.sum(tf.mul(attention, gy), -1)], 2), [-1, 2 * K]);
     });

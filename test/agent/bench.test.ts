@@ -8,8 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runBench, modelDirFor } from '../../agent/bench.ts';
 import { evalResetSeed, EVAL_SEED_BASE } from '../../agent/plan.ts';
 import { failureBreakdown, formatBreakdown, quantile, summarize, wilsonInterval } from '../../agent/report.ts';
-import { MpcEpisode, type EpisodeResult } from '../../agent/mpc.ts';
-import { warmUpPlanner } from '../../agent/mpc.ts';
+import { MpcEpisode, warmUpPlanner, type EpisodeResult } from '../../agent/mpc.ts';
 import { createPlanner } from '../../agent/planners/factory.ts';
 import { LinearToyModel, PointEnv } from './plannersToy.ts';
 

@@ -56,8 +56,9 @@ describe('spatial-softmax keypoints', () => {
     expect(() => buildEncoder({ ...defaultEncoderConfig('depth', 16, 16, 3, 11, 3, 1, 4) }, 'e', 1)).toThrow(/2K < scene dims/);
   });
 
-  it('train on wasm (the sharpness gets a gradient) and round-trip through a checkpoint exactly', async () => {
+  it('train on wasm (the sharpness gets a gradient), round-trip through a checkpoint exactly, and leave no tensors behind', async () => {
     const data = syntheticData(8, 5);
+    const before = tf.memory().numTensors;
     const out = join(dir, 'kp');
     const r = await trainTiny(out, data, { keypoints: 2 }, { steps: 30, evalEvery: 30 });
     const scale = r.nets.encoder.getLayer('encoder_kp').getWeights()[0].dataSync();
@@ -82,5 +83,6 @@ describe('spatial-softmax keypoints', () => {
     m.dispose();
     m2.dispose();
     disposeNetworks(r.nets);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
