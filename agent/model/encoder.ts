@@ -209,9 +209,11 @@ export function encoderMacs(cfg: EncoderConfig): number {
     macs += nPatches * framesOf(cfg) * cfg.patch * cfg.patch * cfg.patchFeatures;
     inDim += nPatches * cfg.patchFeatures;
     const K = keypointsOf(cfg);
-    // Logits and the two coordinate averages per map, the mix; the MLP reads the coordinates too.
-    macs += cfg.height * cfg.width + (cfg.height * cfg.width * K * 3) / keypointPool(cfg.height, cfg.width) ** 2 + 4 * K * K;
-    inDim += 2 * K;
+    if (K > 0) {
+      // The pooling, logits and the two coordinate averages per map, the mix; the MLP reads the coordinates too.
+      macs += cfg.height * cfg.width + (cfg.height * cfg.width * K * 3) / keypointPool(cfg.height, cfg.width) ** 2 + 4 * K * K;
+      inDim += 2 * K;
+    }
   }
   macs += inDim * cfg.hidden + cfg.hidden * cfg.hidden + cfg.hidden * (sceneDimsOf(cfg) - 2 * keypointsOf(cfg));
   return macs;
