@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { evalResetSeed } from '../../agent/plan.ts';
 import { Env } from '../../sim/env.ts';
-import { EVAL_SEED_BASE } from '../../sim/rng.ts';
 import { builtinTasks } from '../../sim/tasks/registry.ts';
 import { BOTTLE_FRICTION, BOTTLE_HALF_HEIGHT, BOTTLE_MASS, DEG, bottleState, headingOf, tiltOf, angleDiff } from '../../sim/tasks/bottle.ts';
 import { hold, stage, stateValue } from './scripted.ts';
@@ -101,15 +101,11 @@ describe('bottle physics', () => {
     // 0.08 m/s from the pusher toward the goal reached it in all 50 episodes, and 0.20 m/s burst
     // the bottle in 31 (README, "Fragile, in short"). Ten of them here, at 0.08 and 0.25 m/s.
     const outcomes = (speed: number) => Array.from({ length: 10 }, (_, i) => {
-      const obs = fragile.reset(EVAL_SEED_BASE + 1000 + i);
+      const obs = fragile.reset(evalResetSeed(1000, i));
       const g = fragile.goal();
       const dx = g[0] - obs.proprio[0], dz = g[1] - obs.proprio[2];
       const n = Math.hypot(dx, dz);
-      let kind = 'running';
-      for (let t = 0; t < fragile.spec.maxSteps && !fragile.isDone; t++) {
-        kind = fragile.step([speed * dx / n, speed * dz / n, obs.proprio[1]]).info.outcome.kind;
-      }
-      return kind;
+      return hold(fragile, [speed * dx / n, speed * dz / n, obs.proprio[1]], fragile.spec.maxSteps).at(-1)!.info.outcome.kind;
     });
     expect(outcomes(0.08)).toEqual(Array(10).fill('success'));
     expect(outcomes(0.25).filter((k) => k === 'burst').length).toBeGreaterThanOrEqual(6);
