@@ -1,7 +1,7 @@
 // The composition root: parses flags and hands them to library functions. No logic lives here.
 import { Command } from 'commander';
 import { formatUserError, isUserError } from './sim/errors.ts';
-import { choiceFlag, floatFlag, intFlag, listFlag } from './sim/flags.ts';
+import { choiceFlag, floatFlag, floatListFlag, intFlag, listFlag } from './sim/flags.ts';
 import { PLANNER_NAMES } from './agent/planners/types.ts';
 import { TRAIN_DEFAULTS as TD } from './agent/trainDefaults.ts';
 import { CEM_DEFAULTS as CEM } from './agent/planners/cem.ts';
@@ -88,11 +88,15 @@ function withSearchFlags(cmd: Command): Command {
     .option('--action-penalty <x>', 'weight of the action-effort penalty (default 0.01)', floatFlag(0))
     .option(FAILURE_WEIGHT_FLAG, FAILURE_WEIGHT_HELP, floatFlag(0))
     .option(HEIGHT_STD_FLAG, HEIGHT_STD_HELP, floatFlag(1e-3, 10))
+    .option('--rate-penalty <x>', 'weight of the mean squared change of the pusher velocity from step to step, starting from the action executed last (default 0: off; model planners)', floatFlag(0))
+    .option('--keypoint-weight <x>', 'weight of the keypoint dims\' own goal distance, added to the scene distance (default 0: off; needs a model trained with --keypoints)', floatFlag(0))
+    .option('--lattice <speeds>', 'seed the first iteration with held pushes at these speeds (m/s, comma-separated), 24 directions each (default: none; model planners)', floatListFlag(1e-6, 10))
     .option('--backend <name>', 'tfjs backend: auto, tensorflow, wasm, cpu', choiceFlag(['auto', 'tensorflow', 'wasm', 'cpu'] as const), 'auto');
 }
 
 function searchSettings(o: Record<string, unknown>): Record<string, unknown> {
-  return { samples: o.samples, elites: o.elites, iterations: o.iterations, horizon: o.horizon, distance: o.distance, temperature: o.temperature, actionPenalty: o.actionPenalty, failureWeight: o.failureWeight, heightStd: o.heightStd };
+  return { samples: o.samples, elites: o.elites, iterations: o.iterations, horizon: o.horizon, distance: o.distance, temperature: o.temperature, actionPenalty: o.actionPenalty, failureWeight: o.failureWeight, heightStd: o.heightStd,
+    ratePenalty: o.ratePenalty, keypointWeight: o.keypointWeight, lattice: o.lattice };
 }
 
 withSearchFlags(program

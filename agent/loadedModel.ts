@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ActionBounds } from '../sim/types.ts';
 import type { CheckpointConfig } from './checkpoint.ts';
-import { applyEncoder, framesOf, sceneDimsOf } from './model/encoder.ts';
+import { applyEncoder, framesOf, keypointsOf, sceneDimsOf } from './model/encoder.ts';
 import { FAILURE_INPUTS_CHANGE, FAILURE_INPUTS_LATENT, failureFeatures } from './model/failureHead.ts';
 import { foldMlp, type ChangeInput, type FoldedForward } from './model/foldedMlp.ts';
 import { actionAffine, boundsOf, vecDimFor, writeDepth, writeVec } from './trainData.ts';
@@ -16,6 +16,7 @@ export class CheckpointWorldModel implements WorldModel {
   readonly showsPusher: boolean;
   readonly probeLabels: string[];
   readonly sceneDims: number;
+  readonly keypointDims: number;
   readonly frames: number;
   readonly actionBounds: ActionBounds;
   /** The action normalization a * scale + offset (trainData.actionAffine), as tensors. */
@@ -38,6 +39,7 @@ export class CheckpointWorldModel implements WorldModel {
     this.showsPusher = config.envSpec.camera.showsPusher ?? true;
     this.probeLabels = [...config.probe.labels];
     this.sceneDims = sceneDimsOf(config.model.encoder);
+    this.keypointDims = 2 * keypointsOf(config.model.encoder);
     this.frames = config.model.obs === 'depth' ? framesOf(config.model.encoder) : 1;
     this.actionBounds = boundsOf(config.normalization);
     const n = config.normalization;

@@ -22,6 +22,11 @@ export interface WorldModel {
    * is free to be anywhere. Absent: every dim counts (models with proprio mixed into the latent).
    */
   readonly sceneDims?: number;
+  /**
+   * How many of the scene dims, at its end, are spatial-softmax keypoint coordinates (2 per
+   * keypoint; `train --keypoints`). Absent or 0: none.
+   */
+  readonly keypointDims?: number;
 
   /**
    * Observations the encoder takes at once: 2 = the current one and the one a step before (so

@@ -45,3 +45,19 @@ export function listFlag<T extends string>(choices?: readonly T[]): (value: stri
     return items as T[];
   };
 }
+
+/** A comma-separated list of numbers, each within [min, max]. */
+export function floatListFlag(min: number, max = Number.POSITIVE_INFINITY): (value: string) => number[] {
+  const one = floatFlag(min, max);
+  return (value: string) => {
+    const items = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+    if (items.length === 0) throw new InvalidArgumentError('expected a comma-separated list of numbers, e.g. 0.05,0.07.');
+    return items.map((item) => {
+      try {
+        return one(item);
+      } catch (e) {
+        throw new InvalidArgumentError(`'${item}': ${(e as Error).message}`);
+      }
+    });
+  };
+}

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WorldModel } from '../worldModel.ts';
 import { ACTION_DIM, type CostFn } from './types.ts';
-import { effortPerCandidate, type FlatBounds } from './sampling.ts';
+import { effortPerCandidate, ratePerCandidate, type FlatBounds } from './sampling.ts';
 
 export type DistanceKind = 'l1' | 'l2';
 export const DISTANCE_KINDS: readonly DistanceKind[] = ['l1', 'l2'];
@@ -21,6 +21,20 @@ export interface EnergyOptions {
    * failure term. It is what a failure costs in units of goal distance (L1 distances ~0.3-1.5).
    */
   failureWeight?: number;
+  /**
+   * Weight of the mean squared change of the pusher velocity between consecutive steps
+   * (sampling.ratePerCandidate), the first step from the action executed last. 0: off. CEM's
+   * executed velocity jumps from one replan to the next, and a jump into an object is what bursts a
+   * fragile one.
+   */
+  ratePenalty?: number;
+  /**
+   * Weight of the keypoint dims' own distance to the goal (WorldModel.keypointDims), added to the
+   * scene distance. 0: off. The keypoint coordinates keep growing with how far the object is from
+   * the goal where the scene distance flattens out (a few cm for fragile), and the scene distance
+   * still resolves the last few cm where the keypoints' does not.
+   */
+  keypointWeight?: number;
 }
 
 /**
@@ -72,6 +86,21 @@ export interface ModelCostSpec {
   horizon: number;
   bounds: FlatBounds;
   options: EnergyOptions;
+  /** The action executed last (for the rate penalty); absent at an episode's start (at rest). */
+  previousAction?: Float32Array;
+}
+
+/**
+ * The latent columns [start, start + size) that hold the model's keypoint coordinates (the end of
+ * its scene part); throws if it has none.
+ */
+export function keypointColumns(model: WorldModel): { start: number; size: number } {
+  const size = model.keypointDims ?? 0;
+  const scene = model.sceneDims ?? model.latentDim;
+  if (!(Number.isInteger(size) && size > 0 && size <= scene)) {
+    throw new Error(`a keypoint distance needs a model with keypoint dims (train --keypoints); this one has ${size}`);
+  }
+  return { start: scene - size, size };
 }
 
 /** Build the cost function the optimizers call once per iteration with the whole batch. */
@@ -82,6 +111,9 @@ export function modelCost(spec: ModelCostSpec): CostFn {
   }
   const weights = horizonWeights(horizon);
   const scene = space === 'latent' ? goalDims(model) : undefined;
+  const keypointWeight = options.keypointWeight ?? 0;
+  if (keypointWeight > 0 && space !== 'latent') throw new Error('a keypoint distance needs latent-space planning');
+  const keypoints = keypointWeight > 0 ? keypointColumns(model) : undefined;
   const failureWeight = options.failureWeight ?? 0;
   const failureLogit = failureWeight > 0 && model.failureLogit ? model.failureLogit.bind(model) : undefined;
   return (candidates: Float32Array, n: number): Float64Array => {
@@ -103,7 +135,12 @@ export function modelCost(spec: ModelCostSpec): CostFn {
       const compared = space === 'pixel' ? model.decode!(all) : scene === undefined ? all : tf.slice(all, [0, 0], [horizon * n, scene]) as tf.Tensor2D;
       const target = scene === undefined ? goal : tf.slice(goal, [0, 0], [1, scene]) as tf.Tensor2D;
       // [horizon, n] distances, weighted per step: a NaN stays in its own candidate's column.
-      const dist = tf.reshape(rowDistance(compared, target, options.distance), [horizon, n]);
+      let dist = tf.reshape(rowDistance(compared, target, options.distance), [horizon, n]) as tf.Tensor2D;
+      if (keypoints) {
+        const { start, size } = keypoints;
+        const kp = rowDistance(tf.slice(all, [0, start], [horizon * n, size]) as tf.Tensor2D, tf.slice(goal, [0, start], [1, size]) as tf.Tensor2D, options.distance);
+        dist = tf.add(dist, tf.mul(tf.reshape(kp, [horizon, n]), keypointWeight)) as tf.Tensor2D;
+      }
       let acc = tf.reshape(tf.matMul(tf.tensor2d(weights, [1, horizon]), dist), [n]) as tf.Tensor1D;
       if (failureLogit) {
         // P(fail within the horizon) = 1 - prod_t (1 - p_t), p_t = sigmoid(head(z_t, a_t)), with
@@ -119,6 +156,11 @@ export function modelCost(spec: ModelCostSpec): CostFn {
     if (options.actionPenalty > 0) {
       const effort = effortPerCandidate(candidates, n, horizon, bounds);
       for (let i = 0; i < n; i++) energy[i] += options.actionPenalty * effort[i];
+    }
+    const ratePenalty = options.ratePenalty ?? 0;
+    if (ratePenalty > 0) {
+      const rate = ratePerCandidate(candidates, n, horizon, bounds, spec.previousAction);
+      for (let i = 0; i < n; i++) energy[i] += ratePenalty * rate[i];
     }
     // A NaN anywhere in a row's rollout reaches its total; Infinity too. Both are discarded later.
     return energy;

@@ -8,6 +8,7 @@ import { MPPI_DEFAULTS } from './mppi.ts';
 import { ModelPlanner, type SearchSettings } from './modelPlanner.ts';
 import { ORACLE_DEFAULTS, OraclePlanner } from './oracle.ts';
 import { RandomPlanner } from './random.ts';
+import { LATTICE_DIRECTIONS, latticeSize } from './sampling.ts';
 import { modelKindFor, type Planner, type PlannerName, type SimulatorHandle } from './types.ts';
 
 /** Defaults of the model-based planners (generative-cem gets the same search budget as jepa-cem). */
@@ -24,6 +25,9 @@ export const SEARCH_DEFAULTS: SearchSettings = {
   // Weight of P(fail within the horizon) from the model's failure head (no effect without one).
   failureWeight: 10,
   correlation: 0.6,
+  // Off by default; session 10's fragile experiments used them (README, Fragile in short).
+  ratePenalty: 0,
+  keypointWeight: 0,
 };
 
 export interface PlannerContext {
@@ -52,6 +56,14 @@ export function resolveSettings(name: PlannerName, overrides: Partial<SearchSett
     throw new UserError(`--height-std must be a finite number > 0; got ${s.heightStd}`,
       'pass e.g. --height-std 0.2 (the push height sampled 5x narrower than the velocities) or 1 (as widely)');
   }
+  for (const [flag, v] of [['--rate-penalty', s.ratePenalty], ['--keypoint-weight', s.keypointWeight]] as const) {
+    if (v !== undefined && !(Number.isFinite(v) && v >= 0)) {
+      throw new UserError(`${flag} must be a finite number >= 0; got ${v}`, `pass e.g. ${flag} 1 (0 turns it off)`);
+    }
+  }
+  if (s.lattice !== undefined && s.lattice.some((v) => !(Number.isFinite(v) && v > 0))) {
+    throw new UserError(`--lattice speeds must be finite numbers > 0; got ${s.lattice.join(',')}`, 'pass pusher speeds in m/s, e.g. --lattice 0.05,0.07,0.09');
+  }
   if (s.elites > s.samples) {
     throw new UserError(`--elites ${s.elites} is larger than --samples ${s.samples}`, 'choose fewer elites than samples, e.g. --elites 30 --samples 256');
   }
@@ -66,7 +78,8 @@ export function createPlanner(name: PlannerName, ctx: PlannerContext): Planner {
       return new RandomPlanner(bounds, s.horizon);
     case 'oracle':
       // Its own search: it sees the true effect of every height, so nothing drifts.
-      return new OraclePlanner(ctx.env, { ...ORACLE_DEFAULTS, ...s, heightStd: undefined });
+      // The options below shape a learned model's energy and search, not the simulator's.
+      return new OraclePlanner(ctx.env, { ...ORACLE_DEFAULTS, ...s, heightStd: undefined, lattice: undefined });
     case 'jepa-cem':
     case 'jepa-mppi':
     case 'generative-cem': {
@@ -78,8 +91,26 @@ export function createPlanner(name: PlannerName, ctx: PlannerContext): Planner {
         throw new UserError(`planner ${name} needs a ${kind} model, but the model given is '${ctx.model.kind}'`,
           kind === 'generative' ? 'train one with: jepa-mpc train --model generative ...' : 'train one with: jepa-mpc train --model jepa ...');
       }
+      checkModelOptions(name, ctx.model, s);
       // The task's height spread is the default; an explicit --height-std wins.
       return new ModelPlanner(name, ctx.model, bounds, { ...s, heightStd: s.heightStd ?? ctx.task?.plannerHeightStd });
     }
+  }
+}
+
+/** The search and energy options that depend on the planner's model and budget. */
+function checkModelOptions(name: PlannerName, model: WorldModel, s: SearchSettings): void {
+  if ((s.keypointWeight ?? 0) > 0) {
+    if (name === 'generative-cem') {
+      throw new UserError('--keypoint-weight is for latent-space planning; generative-cem compares images', 'drop --keypoint-weight, or plan with jepa-cem or jepa-mppi');
+    }
+    if (!((model.keypointDims ?? 0) > 0)) {
+      throw new UserError('--keypoint-weight needs a model with keypoint dims, and this one has none',
+        'train one with `jepa-mpc train --keypoints 4 ...`, or drop --keypoint-weight');
+    }
+  }
+  if (s.lattice && latticeSize(s.lattice) > s.samples - 1) {
+    throw new UserError(`--lattice ${s.lattice.join(',')} fills ${latticeSize(s.lattice)} candidates (${LATTICE_DIRECTIONS} directions per speed), more than --samples ${s.samples} leaves`,
+      `pass fewer speeds, or at least --samples ${latticeSize(s.lattice) + 1}`);
   }
 }

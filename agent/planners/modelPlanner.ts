@@ -9,7 +9,7 @@ import { mppiOptimize } from './mppi.ts';
 import type { SearchOptions } from './searchLoop.ts';
 import { imaginePaths, modelCost, type EnergyOptions } from './energy.ts';
 import { flatBounds, holdSequence, shiftSequence, type FlatBounds } from './sampling.ts';
-import type { PlanCallOptions, Planner, PlannerName, PlanResult } from './types.ts';
+import { ACTION_DIM, type PlanCallOptions, type Planner, type PlannerName, type PlanResult } from './types.ts';
 
 /** Everything the model planners take: the shared search loop's options, the energy's, MPPI's temperature. */
 export interface SearchSettings extends EnergyOptions, SearchOptions {
@@ -25,6 +25,8 @@ export class ModelPlanner implements Planner {
   private goalDepth: Float32Array | undefined;
   private rng = new Rng(0);
   private warm: Float32Array | undefined;
+  /** The action executed last (for the rate penalty); undefined at an episode's start. */
+  private lastAction: Float32Array | undefined;
 
   constructor(name: 'jepa-cem' | 'jepa-mppi' | 'generative-cem', private readonly model: WorldModel,
     actionBounds: ActionBounds, private readonly settings: SearchSettings) {
@@ -51,6 +53,7 @@ export class ModelPlanner implements Planner {
     if (this.space === 'pixel') this.goal = tf.tensor2d(goal.depth, [1, goal.depth.length]);
     this.rng = new Rng(seed);
     this.warm = undefined;
+    this.lastAction = undefined;
   }
 
   /** z0 and the goal latent [1, D] each (one batched encode of observation and goal). */
@@ -76,7 +79,8 @@ export class ModelPlanner implements Planner {
     try {
       const cost = modelCost({
         model: this.model, z0, goal, space: this.space, horizon: s.horizon, bounds: this.bounds,
-        options: { distance: s.distance, actionPenalty: s.actionPenalty, failureWeight: s.failureWeight },
+        options: { distance: s.distance, actionPenalty: s.actionPenalty, failureWeight: s.failureWeight, ratePenalty: s.ratePenalty, keypointWeight: s.keypointWeight },
+        previousAction: this.lastAction,
       });
       const init = this.warm ?? holdSequence(this.bounds, s.horizon, observation.proprio[1]);
       const result: OptimizeResult = this.name === 'jepa-mppi'
@@ -103,6 +107,10 @@ export class ModelPlanner implements Planner {
   }
 
   advance(executed: number): void {
+    if (this.warm && executed > 0) {
+      const last = Math.min(executed, this.warm.length / ACTION_DIM) - 1;
+      this.lastAction = this.warm.slice(last * ACTION_DIM, (last + 1) * ACTION_DIM);
+    }
     if (this.warm) this.warm = shiftSequence(this.warm, executed, this.settings.horizon);
   }
 

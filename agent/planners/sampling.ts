@@ -168,3 +168,63 @@ export function effortPerCandidate(batch: Float32Array, n: number, horizon: numb
   }
   return out;
 }
+
+/**
+ * Per candidate: the mean squared change of the pusher velocity (vx, vz) from one step to the
+ * next, in half-ranges, the first step measured from `previous` (the action executed last; absent:
+ * at rest). The velocity is held for a whole step, so a change is a jolt at the step boundary; a
+ * kinematic pusher in contact passes it to the object at once.
+ */
+export function ratePerCandidate(batch: Float32Array, n: number, horizon: number, b: FlatBounds, previous?: Float32Array): Float64Array {
+  const half = halfRange(b);
+  const out = new Float64Array(n);
+  const len = horizon * ACTION_DIM;
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let k = 0; k < 2; k++) {
+      if (!(half[k] > 0)) continue;
+      let before = previous ? previous[k] : 0;
+      for (let t = 0; t < horizon; t++) {
+        const v = batch[i * len + t * ACTION_DIM + k];
+        s += ((v - before) / half[k]) ** 2;
+        before = v;
+      }
+    }
+    out[i] = s / (horizon * 2);
+  }
+  return out;
+}
+
+/** How many directions, evenly spaced over the full circle, a held-push lattice has per speed. */
+export const LATTICE_DIRECTIONS = 24;
+
+/** How many candidates a held-push lattice with `speeds` fills. */
+export function latticeSize(speeds: readonly number[]): number {
+  return speeds.length * LATTICE_DIRECTIONS;
+}
+
+/**
+ * Overwrite the last latticeSize(speeds) candidates of a batch of n with held pushes: one velocity
+ * of each speed and direction for the whole horizon, at the heights of `mean`, clipped to the
+ * bounds. A push that must be slow and straight for many steps is a narrow corridor that Gaussian
+ * samples around "stand still" almost never hit (session 10: fragile, docs/planning-notes.md).
+ * Candidate 0 (the mean) is never overwritten.
+ */
+export function fillHeldLattice(batch: Float32Array, n: number, mean: Float32Array, speeds: readonly number[], b: FlatBounds): void {
+  const len = mean.length;
+  const horizon = len / ACTION_DIM;
+  let i = n - 1;
+  for (const speed of speeds) {
+    for (let d = 0; d < LATTICE_DIRECTIONS && i > 0; d++, i--) {
+      const angle = (2 * Math.PI * d) / LATTICE_DIRECTIONS;
+      const vx = speed * Math.cos(angle), vz = speed * Math.sin(angle);
+      for (let t = 0; t < horizon; t++) {
+        const j = i * len + t * ACTION_DIM;
+        batch[j] = vx;
+        batch[j + 1] = vz;
+        batch[j + 2] = mean[t * ACTION_DIM + 2];
+      }
+    }
+  }
+  clipInPlace(batch.subarray(0, n * len), b);
+}

@@ -4,7 +4,7 @@
 // distribution, the elites or the chosen plan.
 import type { Rng } from '../../sim/rng.ts';
 import type { CostFn, IterationEnergy } from './types.ts';
-import { candidate, clipInPlace, halfRange, rankFinite, sampleGaussianBatch, type FlatBounds } from './sampling.ts';
+import { candidate, clipInPlace, fillHeldLattice, halfRange, rankFinite, sampleGaussianBatch, type FlatBounds } from './sampling.ts';
 
 export interface SearchOptions {
   samples: number;
@@ -22,6 +22,11 @@ export interface SearchOptions {
    * belong at one height set it low (TaskDefinition.plannerHeightStd): see initialStd.
    */
   heightStd?: number;
+  /**
+   * Speeds (m/s) of held pushes that replace the last samples of the first iteration, each in
+   * LATTICE_DIRECTIONS directions (sampling.fillHeldLattice). Absent or empty: none.
+   */
+  lattice?: readonly number[];
 }
 
 /** Index of the height in an action (vx, vz, height). */
@@ -90,6 +95,7 @@ export function sampleSearch(cost: CostFn, init: Float32Array, bounds: FlatBound
 
   for (let it = 0; it < opts.iterations; it++) {
     sampleGaussianBatch(rng, mean, std, opts.samples, bounds, batch, opts.correlation ?? 0);
+    if (it === 0 && opts.lattice && opts.lattice.length > 0) fillHeldLattice(batch, opts.samples, mean, opts.lattice, bounds);
     const energy = cost(batch, opts.samples);
     const ranked = rankFinite(energy);
     discarded += opts.samples - ranked.length;
