@@ -59,12 +59,15 @@ program
   .option('--frames <n>', 'depth frames per observation: 1, or 2 (current + previous, so the latent carries velocities; depth only)', intFlag(1, 2), TD.frames)
   .option('--keypoints <n>', 'spatial-softmax keypoints in the JEPA depth encoder: the image coordinates of n attention maps, mixed, become 2n of the --latent dims and grow linearly with how far the object moved (0 = none; see README, Architecture)', intFlag(0, 16), TD.keypoints)
   .option('--eval-every <n>', 'validate and checkpoint every n steps', intFlag(1), TD.evalEvery)
+  .option('--head-steps <n>', 'Adam steps of the failure head\'s fit at each checkpoint', intFlag(1, 1000000), TD.headSteps)
+  .option('--head-transitions <n>', 'most training transitions the failure head sees (beyond it, negatives are subsampled; every failure is kept)', intFlag(100), TD.headTransitions)
   .action(async (o) => {
     const { runTrain, trainDefaults } = await import('./agent/train.ts');
     await runTrain({
       ...trainDefaults, data: o.data, out: o.out, model: o.model, steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed,
       backend: o.backend, resume: Boolean(o.resume), obs: o.obs, latent: o.latent, proprio: o.proprio, reg: o.reg, regWeight: o.regWeight, smoothWeight: o.smoothWeight,
-      target: o.target, ema: o.ema, loss: o.loss, k: o.k, hidden: o.hidden, predictorHidden: o.predictorHidden, frames: o.frames, keypoints: o.keypoints, evalEvery: o.evalEvery, commandLine: process.argv.slice(2).join(' '),
+      target: o.target, ema: o.ema, loss: o.loss, k: o.k, hidden: o.hidden, predictorHidden: o.predictorHidden, frames: o.frames, keypoints: o.keypoints, evalEvery: o.evalEvery,
+      headSteps: o.headSteps, headTransitions: o.headTransitions, commandLine: process.argv.slice(2).join(' '),
     });
   });
 

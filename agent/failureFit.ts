@@ -38,6 +38,9 @@ export interface FailureHeadInfo {
   hidden: number;
   inputs: FailureInputs;
   labels: string;
+  /** The fit's Adam steps and its cap on training transitions (absent in older checkpoints: 600 and 20,000). */
+  steps?: number;
+  transitions?: number;
 }
 
 const LABELS_TEXT = {
@@ -45,8 +48,19 @@ const LABELS_TEXT = {
   burst: 'the episode terminates with a burst after this transition (the task\'s failures depend on the goal)',
 };
 
-/** Most transitions a fit or a score looks at; beyond it the negatives are subsampled (all positives are kept). */
-const MAX_TRANSITIONS = 20000;
+/**
+ * Default cap on the transitions a fit or a score looks at; beyond it the negatives are subsampled
+ * (all positives are kept). `train --head-transitions` raises it.
+ */
+export const FAILURE_FIT_TRANSITIONS = 20000;
+
+/** The head fit's budget, as `train --head-steps / --head-transitions` set it. */
+export interface FailureFitBudget {
+  steps: number;
+  transitions: number;
+}
+
+export const FAILURE_FIT_BUDGET: FailureFitBudget = { steps: FAILURE_FIT_DEFAULTS.steps, transitions: FAILURE_FIT_TRANSITIONS };
 
 interface Transitions {
   refs: WindowRef[];
@@ -112,12 +126,12 @@ const finiteOrNull = (x: number) => (Number.isFinite(x) ? x : null);
  * `nets.failure` (disposing the old one); leaves it undefined if there is nothing to learn from.
  */
 export function refitFailureHead(nets: Networks, cfg: ModelConfig, set: EpisodeSet, split: { train: number[]; val: number[] },
-  norm: Normalization, seed: number, opts: Partial<FailureFitOptions> = {}): FailureMetrics {
+  norm: Normalization, seed: number, opts: Partial<FailureFitOptions> = {}, maxTransitions = FAILURE_FIT_TRANSITIONS): FailureMetrics {
   const o = { ...FAILURE_FIT_DEFAULTS, seed, ...opts };
   nets.failure?.dispose();
   nets.failure = undefined;
-  const train = transitions(set, split.train, MAX_TRANSITIONS, seed + 3);
-  const val = transitions(set, split.val, MAX_TRANSITIONS, seed + 4);
+  const train = transitions(set, split.train, maxTransitions, seed + 3);
+  const val = transitions(set, split.val, maxTransitions, seed + 4);
   const trainPositives = train.labels.reduce((s, v) => s + v, 0);
   const valPositives = val.labels.reduce((s, v) => s + v, 0);
   const metrics: FailureMetrics = {
@@ -146,8 +160,11 @@ export function refitFailureHead(nets: Networks, cfg: ModelConfig, set: EpisodeS
   return metrics;
 }
 
-export function failureHeadInfo(spec: EnvSpec, hidden = FAILURE_FIT_DEFAULTS.hidden): FailureHeadInfo {
-  return { hidden, inputs: FAILURE_INPUTS_CHANGE, labels: failureDependsOnGoal(spec) ? LABELS_TEXT.burst : LABELS_TEXT.any };
+export function failureHeadInfo(spec: EnvSpec, budget: FailureFitBudget = FAILURE_FIT_BUDGET, hidden = FAILURE_FIT_DEFAULTS.hidden): FailureHeadInfo {
+  return {
+    hidden, inputs: FAILURE_INPUTS_CHANGE, labels: failureDependsOnGoal(spec) ? LABELS_TEXT.burst : LABELS_TEXT.any,
+    steps: budget.steps, transitions: budget.transitions,
+  };
 }
 
 /** One phrase for the train log line. */

@@ -39,11 +39,14 @@ export interface LoopOptions {
   seed: number;
   evalEvery: number;
   valFraction: number;
+  /** The failure head's fit: Adam steps, and the cap on its training transitions. */
+  headSteps: number;
+  headTransitions: number;
 }
 
-const { steps, batch, lr, seed, evalEvery, valFraction, ...modelDefaults } = TRAIN_DEFAULTS;
+const { steps, batch, lr, seed, evalEvery, valFraction, headSteps, headTransitions, ...modelDefaults } = TRAIN_DEFAULTS;
 export const defaultModelOptions: ModelOptions = modelDefaults;
-export const defaultLoopOptions: LoopOptions = { steps, batch, lr, seed, evalEvery, valFraction };
+export const defaultLoopOptions: LoopOptions = { steps, batch, lr, seed, evalEvery, valFraction, headSteps, headTransitions };
 
 /**
  * Cosine decay from lr to lr/10 over the run. With a constant rate, a 1500-step SIGReg run on
@@ -155,7 +158,7 @@ export async function trainLoop(ctx: LoopContext, modelOpts: ModelOptions, loop:
         data: { ...ctx.data, trainEpisodes: split.train, valEpisodes: split.val },
         training: { step, steps: loop.steps, batch: loop.batch, lr: loop.lr, seed: loop.seed, backend: ctx.backend, seconds: prevSeconds + (performance.now() - t0) / 1000, samples },
         metrics: last ? { ...last } as unknown as Record<string, unknown> : null, commandLine: ctx.commandLine,
-        ...(nets.failure ? { failure: failureHeadInfo(ctx.spec) } : {}),
+        ...(nets.failure ? { failure: failureHeadInfo(ctx.spec, { steps: loop.headSteps, transitions: loop.headTransitions }) } : {}),
       }, {
         'metrics.jsonl': history.map((h) => JSON.stringify(h)).join('\n') + '\n',
         'training.svg': trainingChartSvg(points, `${cfg.kind} (${cfg.obs}, reg ${cfg.reg})`),
@@ -169,7 +172,7 @@ export async function trainLoop(ctx: LoopContext, modelOpts: ModelOptions, loop:
   // Validate, refit the heads on frozen latents (probe, failure) and write the checkpoint.
   const validateAndSave = async () => {
     const val = validate(nets, cfg, set, split, norm, probeSpec, loop.seed);
-    const failure = refitFailureHead(nets, cfg, set, split, norm, loop.seed);
+    const failure = refitFailureHead(nets, cfg, set, split, norm, loop.seed, { steps: loop.headSteps }, loop.headTransitions);
     const seconds = prevSeconds + (performance.now() - t0) / 1000;
     const prev = history[history.length - 1];
     const rec: MetricsRecord = {

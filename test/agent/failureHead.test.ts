@@ -10,11 +10,12 @@ import { join } from 'node:path';
 import { initBackend } from '../../agent/backend.ts';
 import { loadWorldModel } from '../../agent/checkpoint.ts';
 import { balancedAccuracy, FAILURE_INPUTS_CHANGE, FAILURE_INPUTS_LATENT, failureFeatures, failureLabels, rocAuc } from '../../agent/model/failureHead.ts';
-import { failureDependsOnGoal } from '../../agent/failureFit.ts';
+import { FAILURE_FIT_BUDGET, failureDependsOnGoal } from '../../agent/failureFit.ts';
 import { disposeNetworks } from '../../agent/model/networks.ts';
 import { modelCost } from '../../agent/planners/energy.ts';
 import { flatBounds } from '../../agent/planners/sampling.ts';
 import { runTrain, trainDefaults } from '../../agent/train.ts';
+import { TRAIN_DEFAULTS } from '../../agent/trainDefaults.ts';
 import { actionAffine, normalizeAction } from '../../agent/trainData.ts';
 import type { MetricsRecord } from '../../agent/trainLoop.ts';
 import { isUserError } from '../../sim/errors.ts';
@@ -246,9 +247,25 @@ describe('failure head', () => {
     const m = await loadWorldModel(ck);
     expect(m.failureLogit).toBeDefined();
     m.dispose();
+    // The fit's budget (--head-steps, --head-transitions) is honoured and recorded.
+    const defaultFit = again.last!.val.failure!;
+    expect(cfg.failure.steps).toBe(FAILURE_FIT_BUDGET.steps);
+    expect(cfg.failure.transitions).toBe(FAILURE_FIT_BUDGET.transitions);
+    expect(defaultFit.trainTransitions).toBeGreaterThan(150);
+    const capped = await runTrain({ ...opts, resume: true, headSteps: 7, headTransitions: 150 }, () => {});
+    const cappedCfg = JSON.parse(readFileSync(join(ck, 'config.json'), 'utf8'));
+    expect(cappedCfg.failure.steps).toBe(7);
+    expect(cappedCfg.failure.transitions).toBe(150);
+    expect(capped.last!.val.failure!.trainTransitions).toBe(150);
+    // Every failure is kept when the negatives are subsampled.
+    expect(capped.last!.val.failure!.trainPositives).toBe(defaultFit.trainPositives);
     // Beyond the step reached is still an error.
     const e = await runTrain({ ...opts, resume: true, steps: 3 }, () => {}).then(() => undefined, (err: unknown) => err);
     expect(isUserError(e)).toBe(true);
     expect((e as Error).message).toMatch(/already at step 4, beyond --steps 3/);
   }, 60_000);
+
+  it('train\'s head-fit defaults (tfjs-free, for --help) are the fit\'s own budget', () => {
+    expect({ steps: TRAIN_DEFAULTS.headSteps, transitions: TRAIN_DEFAULTS.headTransitions }).toEqual(FAILURE_FIT_BUDGET);
+  });
 });
