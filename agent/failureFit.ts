@@ -49,18 +49,14 @@ const LABELS_TEXT = {
 };
 
 /**
- * Default cap on the transitions a fit or a score looks at; beyond it the negatives are subsampled
- * (all positives are kept). `train --head-transitions` raises it.
+ * The head fit's budget, as `train --head-steps / --head-transitions` set it (defaults in
+ * TRAIN_DEFAULTS): Adam steps, and the most transitions a fit or a score looks at; beyond it the
+ * negatives are subsampled (all positives are kept).
  */
-export const FAILURE_FIT_TRANSITIONS = 20000;
-
-/** The head fit's budget, as `train --head-steps / --head-transitions` set it. */
 export interface FailureFitBudget {
   steps: number;
   transitions: number;
 }
-
-export const FAILURE_FIT_BUDGET: FailureFitBudget = { steps: FAILURE_FIT_DEFAULTS.steps, transitions: FAILURE_FIT_TRANSITIONS };
 
 interface Transitions {
   refs: WindowRef[];
@@ -126,12 +122,12 @@ const finiteOrNull = (x: number) => (Number.isFinite(x) ? x : null);
  * `nets.failure` (disposing the old one); leaves it undefined if there is nothing to learn from.
  */
 export function refitFailureHead(nets: Networks, cfg: ModelConfig, set: EpisodeSet, split: { train: number[]; val: number[] },
-  norm: Normalization, seed: number, opts: Partial<FailureFitOptions> = {}, maxTransitions = FAILURE_FIT_TRANSITIONS): FailureMetrics {
-  const o = { ...FAILURE_FIT_DEFAULTS, seed, ...opts };
+  norm: Normalization, seed: number, budget: FailureFitBudget): FailureMetrics {
+  const o: FailureFitOptions = { ...FAILURE_FIT_DEFAULTS, seed, steps: budget.steps };
   nets.failure?.dispose();
   nets.failure = undefined;
-  const train = transitions(set, split.train, maxTransitions, seed + 3);
-  const val = transitions(set, split.val, maxTransitions, seed + 4);
+  const train = transitions(set, split.train, budget.transitions, seed + 3);
+  const val = transitions(set, split.val, budget.transitions, seed + 4);
   const trainPositives = train.labels.reduce((s, v) => s + v, 0);
   const valPositives = val.labels.reduce((s, v) => s + v, 0);
   const metrics: FailureMetrics = {
@@ -160,7 +156,7 @@ export function refitFailureHead(nets: Networks, cfg: ModelConfig, set: EpisodeS
   return metrics;
 }
 
-export function failureHeadInfo(spec: EnvSpec, budget: FailureFitBudget = FAILURE_FIT_BUDGET, hidden = FAILURE_FIT_DEFAULTS.hidden): FailureHeadInfo {
+export function failureHeadInfo(spec: EnvSpec, budget: FailureFitBudget, hidden = FAILURE_FIT_DEFAULTS.hidden): FailureHeadInfo {
   return {
     hidden, inputs: FAILURE_INPUTS_CHANGE, labels: failureDependsOnGoal(spec) ? LABELS_TEXT.burst : LABELS_TEXT.any,
     steps: budget.steps, transitions: budget.transitions,

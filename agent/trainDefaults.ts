@@ -27,8 +27,8 @@ export const TRAIN_DEFAULTS = {
   seed: 1,
   evalEvery: 500,
   valFraction: 0.1,
-  // The failure head's fit (agent/failureFit.ts FAILURE_FIT_BUDGET; kept equal by a test): Adam
-  // steps, and the cap on training transitions beyond which negatives are subsampled.
+  // The failure head's fit (agent/failureFit.ts): Adam steps, and the cap on training transitions
+  // beyond which negatives are subsampled. The fit's own defaults are these.
   headSteps: 600,
   headTransitions: 20000,
 };

@@ -172,7 +172,7 @@ export async function trainLoop(ctx: LoopContext, modelOpts: ModelOptions, loop:
   // Validate, refit the heads on frozen latents (probe, failure) and write the checkpoint.
   const validateAndSave = async () => {
     const val = validate(nets, cfg, set, split, norm, probeSpec, loop.seed);
-    const failure = refitFailureHead(nets, cfg, set, split, norm, loop.seed, { steps: loop.headSteps }, loop.headTransitions);
+    const failure = refitFailureHead(nets, cfg, set, split, norm, loop.seed, { steps: loop.headSteps, transitions: loop.headTransitions });
     const seconds = prevSeconds + (performance.now() - t0) / 1000;
     const prev = history[history.length - 1];
     const rec: MetricsRecord = {

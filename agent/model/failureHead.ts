@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../sim/rng.ts';
 import type { EpisodeData, OutcomeKind } from '../../sim/types.ts';
 import type { Matrix } from '../metrics.ts';
+import { TRAIN_DEFAULTS } from '../trainDefaults.ts';
 
 /** Outcomes that count as failing: the task's own failure (e.g. a fall) and a burst. */
 export const FAILURE_KINDS: readonly OutcomeKind[] = ['failure', 'burst'];
@@ -86,7 +87,7 @@ export interface FailureFitOptions {
   seed: number;
 }
 
-export const FAILURE_FIT_DEFAULTS: FailureFitOptions = { hidden: 64, steps: 600, batch: 512, lr: 3e-3, l2: 1e-4, seed: 1 };
+export const FAILURE_FIT_DEFAULTS: FailureFitOptions = { hidden: 64, steps: TRAIN_DEFAULTS.headSteps, batch: 512, lr: 3e-3, l2: 1e-4, seed: 1 };
 
 /** Numerically stable binary cross-entropy on logits, per row. */
 function bceWithLogits(logits: tf.Tensor1D, y: tf.Tensor1D): tf.Tensor1D {

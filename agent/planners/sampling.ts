@@ -226,5 +226,6 @@ export function fillHeldLattice(batch: Float32Array, n: number, mean: Float32Arr
       }
     }
   }
-  clipInPlace(batch.subarray(0, n * len), b);
+  // Only the lattice's rows: the Gaussian rows before them were clipped when sampled.
+  clipInPlace(batch.subarray((i + 1) * len, n * len), b);
 }
