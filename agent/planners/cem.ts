@@ -5,7 +5,7 @@
 import type { Rng } from '../../sim/rng.ts';
 import type { FlatBounds } from './sampling.ts';
 import type { CostFn } from './types.ts';
-import { sampleSearch, type OptimizeResult, type SearchOptions } from './searchLoop.ts';
+import { floorStd, sampleSearch, type OptimizeResult, type SearchOptions } from './searchLoop.ts';
 
 export type { OptimizeResult } from './searchLoop.ts';
 
@@ -29,7 +29,7 @@ export function cemOptimize(cost: CostFn, init: Float32Array, bounds: FlatBounds
       let v = 0;
       for (const e of elites) v += (e[j] - m) ** 2;
       mean[j] = m;
-      std[j] = Math.max(Math.sqrt(v / elites.length), opts.minStd * half[j % 3]);
+      std[j] = Math.max(Math.sqrt(v / elites.length), floorStd(opts, j % 3) * half[j % 3]);
     }
   });
   const { mean, ...result } = r;

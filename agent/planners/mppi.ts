@@ -5,7 +5,7 @@
 import type { Rng } from '../../sim/rng.ts';
 import { clipInPlace, type FlatBounds } from './sampling.ts';
 import type { CostFn } from './types.ts';
-import { initialStd, sampleSearch, type OptimizeResult, type SearchOptions } from './searchLoop.ts';
+import { floorStd, initialStd, sampleSearch, type OptimizeResult, type SearchOptions } from './searchLoop.ts';
 
 export interface MppiOptions extends SearchOptions {
   /** Relative temperature (see above); smaller is greedier. */
@@ -38,7 +38,7 @@ export function mppiOptimize(cost: CostFn, init: Float32Array, bounds: FlatBound
     const shrink = Math.pow(0.7, iteration + 1);
     for (let j = 0; j < len; j++) {
       mean[j] = next[j];
-      std[j] = Math.max(initialStd(opts, j % 3) * half[j % 3] * shrink, opts.minStd * half[j % 3]);
+      std[j] = Math.max(initialStd(opts, j % 3) * half[j % 3] * shrink, floorStd(opts, j % 3) * half[j % 3]);
     }
   });
   // MPPI executes its weighted mean (smoother than the single best sample). Its energy is the

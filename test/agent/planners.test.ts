@@ -215,6 +215,15 @@ describe('the push height when the energy cannot see it', () => {
     expect(heightDrift(name, {})).toBe(wide);
   });
 
+  it('jepa-cem\'s floor under the refitted spread narrows with it, so a height asked to stay put does', () => {
+    // The floor (minStd) used to be the same for every component: at heightStd 0.05 the height
+    // was still resampled at 6 mm per step after the first iteration, which burst fragile bottles.
+    // Measured: 1.9 and 0.4 mm at heightStd 0.05 and 0.01; with the unscaled floor 2.9 and 1.7 mm.
+    const [at05, at01] = [0.05, 0.01].map((heightStd) => heightDrift('jepa-cem', { settings: { heightStd } }));
+    expect(at01).toBeLessThan(0.3 * at05);
+    expect(at01).toBeLessThan(0.001);
+  });
+
   it('rejects a height spread that is not a positive number', () => {
     const model = new LinearToyModel();
     expect(() => createPlanner('jepa-cem', { env, model, settings: { heightStd: 0 } })).toThrow(/--height-std must be a finite number > 0/);
