@@ -75,8 +75,9 @@ program
 
 const FAILURE_WEIGHT_FLAG = '--failure-weight <x>';
 const HEIGHT_STD_FLAG = '--height-std <x>';
-const HEIGHT_STD_HELP = "spread of the sampled push heights as a multiple of the velocities' (default: the task's plannerHeightStd: slide and fragile 0.2, tip 0.5, else 1; the oracle keeps its own)";
-const FAILURE_WEIGHT_HELP = "weight of P(fail within the horizon) from the model's learned failure head (default 10: a failure costs 10 units of goal distance; 0 = off; models without the head ignore it)";
+// Each of these defaults to the task's plannerDefaults where it sets one (README, "Add a task").
+const HEIGHT_STD_HELP = "spread of the sampled push heights as a multiple of the velocities' (default: the task's; slide 0.2, fragile 0.05, tip 0.5, else 1; the oracle keeps its own)";
+const FAILURE_WEIGHT_HELP = "weight of P(fail within the horizon) from the model's learned failure head (default 10, fragile 3: a failure costs that many units of goal distance; 0 = off; models without the head ignore it)";
 
 /** Search flags shared by plan and bench; unset ones take each planner's documented defaults. */
 function withSearchFlags(cmd: Command): Command {
@@ -91,9 +92,9 @@ function withSearchFlags(cmd: Command): Command {
     .option('--action-penalty <x>', 'weight of the action-effort penalty (default 0.01)', floatFlag(0))
     .option(FAILURE_WEIGHT_FLAG, FAILURE_WEIGHT_HELP, floatFlag(0))
     .option(HEIGHT_STD_FLAG, HEIGHT_STD_HELP, floatFlag(1e-3, 10))
-    .option('--rate-penalty <x>', 'weight of the mean squared change of the pusher velocity from step to step, starting from the action executed last (default 0: off; model planners)', floatFlag(0))
-    .option('--keypoint-weight <x>', 'weight of the keypoint dims\' own goal distance, added to the scene distance (default 0: off; needs a model trained with --keypoints)', floatFlag(0))
-    .option('--lattice <speeds>', 'seed the first iteration with held pushes at these speeds (m/s, comma-separated), 24 directions each (default: none; model planners)', floatListFlag(1e-6, 10))
+    .option('--rate-penalty <x>', 'weight of the mean squared change of the pusher velocity from step to step, starting from the action executed last (default 0: off, fragile 2; model planners)', floatFlag(0))
+    .option('--keypoint-weight <x>', 'weight of the keypoint dims\' own goal distance, added to the scene distance (default 0: off, fragile 2 with a keypoint model; needs a model trained with --keypoints)', floatFlag(0))
+    .option('--lattice <speeds>', 'seed the first iteration with held pushes at these speeds (m/s, comma-separated), 24 directions each, or off (default: none, fragile 0.05,0.07,0.09; model planners)', floatListFlag(1e-6, 10, 'off'))
     .option('--backend <name>', 'tfjs backend: auto, tensorflow, wasm, cpu', choiceFlag(['auto', 'tensorflow', 'wasm', 'cpu'] as const), 'auto');
 }
 

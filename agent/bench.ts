@@ -13,7 +13,7 @@ import type { EpisodeResult } from './mpc.ts';
 import { EVAL_SEED_BASE, evalResetSeed } from './plan.ts';
 import { resolveSettings } from './planners/factory.ts';
 import type { SearchSettings } from './planners/modelPlanner.ts';
-import { DEFAULT_HEIGHT_STD } from './planners/searchLoop.ts';
+import type { TaskPlannerDefaults } from '../sim/task.ts';
 import { modelKindFor, type PlannerName } from './planners/types.ts';
 import { formatBreakdown, markdownTable, speedups, summarize, type ReportCell } from './report.ts';
 import { successChartSvg } from './reportChart.ts';
@@ -48,8 +48,11 @@ export interface BenchReport {
   workers: number;
   execute: number;
   settings: Record<string, SearchSettings>;
-  /** Per task: the height spread the model planners used where settings leave heightStd unset (TaskDefinition.plannerHeightStd, else 1). */
-  taskHeightStd: Record<string, number>;
+  /**
+   * Per task: its planner defaults (TaskDefinition.plannerDefaults), which the model planners used
+   * below the flags, so below `settings`; keypointWeight only with a model trained with keypoints.
+   */
+  taskPlannerDefaults: Record<string, TaskPlannerDefaults>;
   models: Record<string, string>;
   cells: (ReportCell & { episodes: (EpisodeResult & { episode: number })[] })[];
   wallSeconds: number;
@@ -129,7 +132,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     format: 'jepa-mpc-bench', version: 1, command: o.commandLine ?? '', seed: o.seed,
     seedScheme: `episode i resets the env with seed ${EVAL_SEED_BASE} + ${o.seed} + i; the planner RNG uses deriveSeed(seed ^ 0x2545f491, i)`,
     episodes, quick: o.quick, workers, execute: o.execute, settings,
-    taskHeightStd: Object.fromEntries(tasks.map(({ def }) => [def.id, def.plannerHeightStd ?? DEFAULT_HEIGHT_STD])), models, cells, wallSeconds,
+    taskPlannerDefaults: Object.fromEntries(tasks.map(({ def }) => [def.id, def.plannerDefaults ?? {}])), models, cells, wallSeconds,
   };
   writeOutputs(o.out, report);
   log(markdownTable(cells));

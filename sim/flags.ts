@@ -46,10 +46,11 @@ export function listFlag<T extends string>(choices?: readonly T[]): (value: stri
   };
 }
 
-/** A comma-separated list of numbers, each within [min, max]. */
-export function floatListFlag(min: number, max = Number.POSITIVE_INFINITY): (value: string) => number[] {
+/** A comma-separated list of numbers, each within [min, max]; `offWord` alone, if given, is the empty list. */
+export function floatListFlag(min: number, max = Number.POSITIVE_INFINITY, offWord?: string): (value: string) => number[] {
   const one = floatFlag(min, max);
   return (value: string) => {
+    if (offWord !== undefined && value.trim() === offWord) return [];
     const items = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
     if (items.length === 0) throw new InvalidArgumentError('expected a comma-separated list of numbers, e.g. 0.05,0.07.');
     return items.map((item) => {

@@ -44,13 +44,54 @@ export interface TaskDefinition {
    */
   failureDependsOnGoal?: boolean;
   /**
-   * How widely the model-based planners sample the push height, as a multiple of their spread
-   * for the velocities (absent: 1; `--height-std` overrides it). A task whose pushes belong at one
-   * height sets it low (slide: 0.2), because a latent energy that barely sees the pusher's
-   * height lets it drift from one replan to the next; a task whose planner has to find the right
-   * height keeps it wider (tip: 0.5).
+   * The model-based planners' defaults for this task (jepa-cem, jepa-mppi, generative-cem; the
+   * oracle keeps its own search). Each is what the flag of the same name sets, and a flag given
+   * on the command line wins. Absent members keep the planners' global defaults.
    */
-  plannerHeightStd?: number;
+  plannerDefaults?: TaskPlannerDefaults;
+}
+
+/** What a task may set for the model planners (README "Add a task"); the flags override each. */
+export interface TaskPlannerDefaults {
+  /**
+   * How widely the push height is sampled, as a multiple of the velocities' spread (global
+   * default 1; `--height-std`). A task whose pushes belong at one height sets it low (slide:
+   * 0.2), because a latent energy that barely sees the pusher's height lets it drift from one
+   * replan to the next; a task whose planner has to find the right height keeps it wider (tip: 0.5).
+   */
+  heightStd?: number;
+  /** Weight of the failure head's P(fail within the horizon) (global default 10; `--failure-weight`). */
+  failureWeight?: number;
+  /** Weight of the step-to-step change of the pusher velocity (global default 0; `--rate-penalty`). */
+  ratePenalty?: number;
+  /** Speeds (m/s) of held pushes seeding the first iteration (global default none; `--lattice`). */
+  lattice?: readonly number[];
+  /**
+   * Weight of the keypoint dims' own goal distance (global default 0; `--keypoint-weight`). It
+   * applies only with a model trained with `--keypoints`; others plan without it.
+   */
+  keypointWeight?: number;
+}
+
+/** The members of TaskPlannerDefaults and what each must be, for validateTask. */
+const PLANNER_DEFAULT_CHECKS: Record<keyof TaskPlannerDefaults, [string, (v: unknown) => boolean]> = {
+  heightStd: ['number in (0, 10]', (v) => typeof v === 'number' && v > 0 && v <= 10],
+  failureWeight: ['finite number >= 0', (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0],
+  ratePenalty: ['finite number >= 0', (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0],
+  lattice: ['non-empty array of speeds in (0, 10] m/s', (v) => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && x > 0 && x <= 10)],
+  keypointWeight: ['finite number >= 0', (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0],
+};
+
+function plannerDefaultProblems(v: unknown): string[] {
+  if (v === undefined) return [];
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return [`plannerDefaults (optional object with ${Object.keys(PLANNER_DEFAULT_CHECKS).join(', ')})`];
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(v)) {
+    const check = PLANNER_DEFAULT_CHECKS[key as keyof TaskPlannerDefaults];
+    if (!check) problems.push(`plannerDefaults.${key} (unknown; known: ${Object.keys(PLANNER_DEFAULT_CHECKS).join(', ')})`);
+    else if (value !== undefined && !check[1](value)) problems.push(`plannerDefaults.${key} (${check[0]})`);
+  }
+  return problems;
 }
 
 const FUNCTIONS = ['build', 'randomize', 'sampleGoal', 'pusherStart', 'placeAtGoal', 'state', 'evaluate'] as const;
@@ -92,9 +133,8 @@ export function validateTask(obj: unknown, source: string): TaskDefinition {
   for (const f of FUNCTIONS) if (typeof t[f] !== 'function') problems.push(`${f} (function)`);
   if (t.validateGoal !== undefined && typeof t.validateGoal !== 'function') problems.push('validateGoal (optional function)');
   if (t.failureDependsOnGoal !== undefined && typeof t.failureDependsOnGoal !== 'boolean') problems.push('failureDependsOnGoal (optional boolean)');
-  if (t.plannerHeightStd !== undefined && !(typeof t.plannerHeightStd === 'number' && t.plannerHeightStd > 0 && t.plannerHeightStd <= 10)) {
-    problems.push('plannerHeightStd (optional number in (0, 10])');
-  }
+  if (t.plannerHeightStd !== undefined) problems.push('plannerHeightStd (renamed: set plannerDefaults: { heightStd } instead)');
+  problems.push(...plannerDefaultProblems(t.plannerDefaults));
   if (problems.length > 0) {
     throw new UserError(
       `task from ${source} is missing or has invalid members: ${problems.join(', ')}`,

@@ -1,7 +1,7 @@
 // One place that turns a planner name plus settings into a Planner, with the documented defaults.
 // The plan/bench commands and the viewer all build planners here, so they behave the same.
 import { UserError } from '../../sim/errors.ts';
-import type { TaskDefinition } from '../../sim/task.ts';
+import type { TaskDefinition, TaskPlannerDefaults } from '../../sim/task.ts';
 import type { WorldModel } from '../worldModel.ts';
 import { CEM_DEFAULTS } from './cem.ts';
 import { MPPI_DEFAULTS } from './mppi.ts';
@@ -37,17 +37,21 @@ export interface PlannerContext {
   model?: WorldModel;
   /** Overrides; unset fields take the planner's defaults. */
   settings?: Partial<SearchSettings>;
-  /** The task's own planner defaults (TaskDefinition.plannerHeightStd), below the overrides. */
-  task?: Pick<TaskDefinition, 'plannerHeightStd'>;
+  /** The task's own planner defaults (TaskDefinition.plannerDefaults), below the overrides. */
+  task?: Pick<TaskDefinition, 'plannerDefaults'>;
 }
 
-/** The effective settings for a planner: its defaults with the given overrides. */
-export function resolveSettings(name: PlannerName, overrides: Partial<SearchSettings> = {}): SearchSettings {
+/**
+ * The effective settings for a planner: its defaults, then the task's (model planners only: the
+ * oracle keeps its own search), then the given overrides. `lattice: []` turns a task's lattice off.
+ */
+export function resolveSettings(name: PlannerName, overrides: Partial<SearchSettings> = {}, task?: TaskPlannerDefaults): SearchSettings {
   const base: SearchSettings = name === 'oracle'
     ? { ...SEARCH_DEFAULTS, ...ORACLE_DEFAULTS }
     : name === 'jepa-mppi' ? { ...SEARCH_DEFAULTS, samples: MPPI_DEFAULTS.samples, iterations: MPPI_DEFAULTS.iterations } : SEARCH_DEFAULTS;
-  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
-  const s = { ...base, ...defined } as SearchSettings;
+  const defined = (o: object) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  const fromTask = task && isModelPlanner(name) ? defined(task) : {};
+  const s = { ...base, ...fromTask, ...defined(overrides) } as SearchSettings;
   if (s.failureWeight !== undefined && !(Number.isFinite(s.failureWeight) && s.failureWeight >= 0)) {
     throw new UserError(`--failure-weight must be a finite number >= 0; got ${s.failureWeight}`,
       `pass e.g. --failure-weight ${SEARCH_DEFAULTS.failureWeight} (0 turns the failure term off)`);
@@ -70,8 +74,22 @@ export function resolveSettings(name: PlannerName, overrides: Partial<SearchSett
   return s;
 }
 
+function isModelPlanner(name: PlannerName): boolean {
+  return name === 'jepa-cem' || name === 'jepa-mppi' || name === 'generative-cem';
+}
+
+/**
+ * The task's planner defaults that apply to this model: a keypoint weight only where there are
+ * keypoint dims to weigh and latents to compare, so one task file serves every model.
+ */
+function taskDefaultsFor(name: PlannerName, model: WorldModel | undefined, task: TaskPlannerDefaults | undefined): TaskPlannerDefaults | undefined {
+  if (!task || task.keypointWeight === undefined) return task;
+  const usable = name !== 'generative-cem' && (model?.keypointDims ?? 0) > 0;
+  return usable ? task : { ...task, keypointWeight: undefined };
+}
+
 export function createPlanner(name: PlannerName, ctx: PlannerContext): Planner {
-  const s = resolveSettings(name, ctx.settings);
+  const s = resolveSettings(name, ctx.settings, taskDefaultsFor(name, ctx.model, ctx.task?.plannerDefaults));
   const bounds = ctx.env.spec.actionBounds;
   switch (name) {
     case 'random':
@@ -92,8 +110,7 @@ export function createPlanner(name: PlannerName, ctx: PlannerContext): Planner {
           kind === 'generative' ? 'train one with: jepa-mpc train --model generative ...' : 'train one with: jepa-mpc train --model jepa ...');
       }
       checkModelOptions(name, ctx.model, s);
-      // The task's height spread is the default; an explicit --height-std wins.
-      return new ModelPlanner(name, ctx.model, bounds, { ...s, heightStd: s.heightStd ?? ctx.task?.plannerHeightStd });
+      return new ModelPlanner(name, ctx.model, bounds, s);
     }
   }
 }
@@ -110,7 +127,7 @@ function checkModelOptions(name: PlannerName, model: WorldModel, s: SearchSettin
     }
   }
   if (s.lattice && latticeSize(s.lattice) > s.samples - 1) {
-    throw new UserError(`--lattice ${s.lattice.join(',')} fills ${latticeSize(s.lattice)} candidates (${LATTICE_DIRECTIONS} directions per speed), more than --samples ${s.samples} leaves`,
-      `pass fewer speeds, or at least --samples ${latticeSize(s.lattice) + 1}`);
+    throw new UserError(`the lattice ${s.lattice.join(',')} (--lattice, or the task's default without it) fills ${latticeSize(s.lattice)} candidates (${LATTICE_DIRECTIONS} directions per speed), more than --samples ${s.samples} leaves`,
+      `pass fewer speeds (--lattice off for none), or at least --samples ${latticeSize(s.lattice) + 1}`);
   }
 }

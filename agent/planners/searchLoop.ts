@@ -19,7 +19,7 @@ export interface SearchOptions {
   correlation?: number;
   /**
    * Spread of the push height's samples as a multiple of initStd (absent: 1). Tasks whose pushes
-   * belong at one height set it low (TaskDefinition.plannerHeightStd): see initialStd.
+   * belong at one height set it low (TaskPlannerDefaults.heightStd): see initialStd.
    */
   heightStd?: number;
   /**
@@ -32,7 +32,7 @@ export interface SearchOptions {
 /** Index of the height in an action (vx, vz, height). */
 const HEIGHT = 2;
 /** The height's spread when neither the task nor the flags set one: as wide as the velocities'. */
-export const DEFAULT_HEIGHT_STD = 1;
+const DEFAULT_HEIGHT_STD = 1;
 
 /**
  * The starting spread of each component, as a fraction of its half-range times initStd; the

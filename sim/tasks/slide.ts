@@ -9,7 +9,7 @@ import type { Rng } from '../rng.ts';
 import type { Scene } from '../scene.ts';
 import { UserError } from '../errors.ts';
 import { WORKSPACE_HALF } from '../scene.ts';
-import type { TaskDefinition } from '../task.ts';
+import type { TaskDefinition, TaskPlannerDefaults } from '../task.ts';
 import type { Outcome, Vec3 } from '../types.ts';
 import {
   BOTTLE_ACTION_BOUNDS, BOTTLE_HALF_HEIGHT, BOTTLE_ID, BOTTLE_STATE_LABELS, DEG, UPRIGHT, addBottle,
@@ -19,13 +19,13 @@ import {
 export const SLIDE_SUCCESS_RADIUS = 0.03;
 export const SLIDE_MAX_TILT = 10 * DEG;
 export const SLIDE_FALLEN_TILT = 45 * DEG;
-/** The planners' height spread for slide-like tasks (TaskDefinition.plannerHeightStd). */
+/** The planners' height spread for slide-like tasks (TaskPlannerDefaults.heightStd). */
 export const SLIDE_PLANNER_HEIGHT_STD = 0.2;
 /** Pusher start heights (m): low enough that a push slides the bottle (tipping starts ~7 cm). */
 export const SLIDE_START_HEIGHTS: readonly [number, number] = [0.015, 0.045];
 
 /** Builds a slide-like task; `fragile` reuses it with a lower burst threshold. */
-export function makeSlideTask(opts: { id: string; description: string; burstThreshold: number; maxSteps?: number }): TaskDefinition {
+export function makeSlideTask(opts: { id: string; description: string; burstThreshold: number; maxSteps?: number; plannerDefaults?: TaskPlannerDefaults }): TaskDefinition {
   return {
     id: opts.id,
     description: opts.description,
@@ -36,7 +36,7 @@ export function makeSlideTask(opts: { id: string; description: string; burstThre
     goalLabels: ['goal_x', 'goal_z'],
     // Pushes belong at the sliding height the pusher starts at; sampled as widely as the
     // velocities, the height drifted up while pushing and 7 of the 10 failed slide episodes fell.
-    plannerHeightStd: SLIDE_PLANNER_HEIGHT_STD,
+    plannerDefaults: opts.plannerDefaults ?? { heightStd: SLIDE_PLANNER_HEIGHT_STD },
 
     build: addBottle,
     randomize: randomizeUprightBottle,

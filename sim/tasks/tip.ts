@@ -29,7 +29,7 @@ const tip: TaskDefinition = {
   // The planner must find a tipping height, so it samples heights widely, but half as widely as
   // the velocities: at the full spread the pusher sometimes dropped 10 cm in one step onto the
   // falling bottle and burst it (jepa-cem: 2 of 50 episodes; 0 of 100 at 0.5).
-  plannerHeightStd: 0.5,
+  plannerDefaults: { heightStd: 0.5 },
   actionBounds: BOTTLE_ACTION_BOUNDS,
   maxSteps: 30,
   burstThreshold: 25,

@@ -3,7 +3,7 @@
 // distance. Each is checked for what it changes, on the linear toy model whose optimum is known.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { createPlanner } from '../../agent/planners/factory.ts';
+import { createPlanner, resolveSettings, type PlannerContext } from '../../agent/planners/factory.ts';
 import { keypointColumns, modelCost } from '../../agent/planners/energy.ts';
 import { fillHeldLattice, flatBounds, LATTICE_DIRECTIONS, latticeSize, ratePerCandidate } from '../../agent/planners/sampling.ts';
 import { runEpisodeSync } from '../../agent/mpc.ts';
@@ -53,26 +53,26 @@ describe('rate penalty', () => {
   });
 
   it('makes the executed velocities of an MPC episode steadier', () => {
-    const jolts = (ratePenalty: number): number => {
-      const env = new PointEnv(0.001);
-      const model = new LinearToyModel();
-      const planner = createPlanner('jepa-cem', { env, model, settings: { horizon: 5, samples: 64, elites: 8, ratePenalty } });
-      const executed: number[][] = [];
-      const stepping = { ...env, spec: env.spec, reset: env.reset.bind(env), goalObservation: env.goalObservation.bind(env), outcome: env.outcome.bind(env),
-        snapshot: env.snapshot.bind(env), restore: env.restore.bind(env),
-        step: (a: Float32Array) => { executed.push([a[0], a[1]]); return env.step(a); } };
-      runEpisodeSync(stepping, planner, 4, 11);
-      planner.dispose();
-      model.dispose();
-      let sum = 0;
-      for (let t = 1; t < executed.length; t++) sum += (executed[t][0] - executed[t - 1][0]) ** 2 + (executed[t][1] - executed[t - 1][1]) ** 2;
-      return sum / (executed.length - 1);
-    };
-    const off = jolts(0);
-    const on = jolts(5);
-    expect(on).toBeLessThan(0.5 * off);
+    expect(executedJolts({ settings: { ratePenalty: 5 } })).toBeLessThan(0.5 * executedJolts({ settings: { ratePenalty: 0 } }));
   });
 });
+
+/** Mean squared change of the executed velocity over a toy MPC episode of jepa-cem. */
+function executedJolts(ctx: Pick<PlannerContext, 'settings' | 'task'>): number {
+  const env = new PointEnv(0.001);
+  const model = new LinearToyModel();
+  const planner = createPlanner('jepa-cem', { env, model, settings: { horizon: 5, samples: 64, elites: 8, ...ctx.settings }, task: ctx.task });
+  const executed: number[][] = [];
+  const stepping = { ...env, spec: env.spec, reset: env.reset.bind(env), goalObservation: env.goalObservation.bind(env), outcome: env.outcome.bind(env),
+    snapshot: env.snapshot.bind(env), restore: env.restore.bind(env),
+    step: (a: Float32Array) => { executed.push([a[0], a[1]]); return env.step(a); } };
+  runEpisodeSync(stepping, planner, 4, 11);
+  planner.dispose();
+  model.dispose();
+  let sum = 0;
+  for (let t = 1; t < executed.length; t++) sum += (executed[t][0] - executed[t - 1][0]) ** 2 + (executed[t][1] - executed[t - 1][1]) ** 2;
+  return sum / (executed.length - 1);
+}
 
 describe('held-push lattice', () => {
   it('fills the batch from the end with every speed in every direction, keeps candidate 0 and clips', () => {
@@ -207,11 +207,59 @@ describe('option checks', () => {
     model.dispose();
   });
 
-  it('parses --lattice as a list of numbers and names the bad item', () => {
-    const parse = floatListFlag(1e-6, 10);
+  it('parses --lattice as a list of numbers or off, and names the bad item', () => {
+    const parse = floatListFlag(1e-6, 10, 'off');
     expect(parse('0.05, 0.07,0.09')).toEqual([0.05, 0.07, 0.09]);
+    expect(parse('off')).toEqual([]);
+    expect(() => floatListFlag(1e-6, 10)('off')).toThrow(/'off': expected a finite number/);
     expect(() => parse('0.05,fast')).toThrow(/'fast': expected a finite number/);
     expect(() => parse('0.05,0')).toThrow(/'0': expected a number from/);
     expect(() => parse(',')).toThrow(/comma-separated list of numbers/);
+  });
+});
+
+describe('a task\'s planner defaults', () => {
+  const task = { plannerDefaults: { failureWeight: 3, ratePenalty: 2, lattice: [0.05, 0.07, 0.09], keypointWeight: 2, heightStd: 0.05 } };
+
+  it('sit between the global defaults and the flags, for the model planners only', () => {
+    const s = resolveSettings('jepa-cem', { ratePenalty: 0, lattice: [] }, task.plannerDefaults);
+    expect(s.ratePenalty).toBe(0);
+    expect(s.lattice).toEqual([]);
+    expect(s.failureWeight).toBe(3);
+    expect(s.heightStd).toBe(0.05);
+    expect(resolveSettings('jepa-cem', {}).failureWeight).toBe(10);
+    expect(resolveSettings('jepa-mppi', {}, task.plannerDefaults).keypointWeight).toBe(2);
+    const oracle = resolveSettings('oracle', {}, task.plannerDefaults);
+    expect([oracle.ratePenalty, oracle.lattice, oracle.keypointWeight]).toEqual([0, undefined, 0]);
+  });
+
+  it('change what the planner does: the task\'s rate penalty steadies an episode as the flag does, and the flag turns it off', () => {
+    const plain = executedJolts({});
+    const fromTask = { plannerDefaults: { ratePenalty: 5 } };
+    expect(executedJolts({ task: fromTask })).toBe(executedJolts({ settings: { ratePenalty: 5 } }));
+    expect(executedJolts({ task: fromTask })).toBeLessThan(0.5 * plain);
+    expect(executedJolts({ task: fromTask, settings: { ratePenalty: 0 } })).toBe(plain);
+  });
+
+  it('apply a keypoint weight only where the model has keypoint dims; the flag still insists', () => {
+    const env = new PointEnv();
+    const plain = new LinearToyModel();
+    expect(() => createPlanner('jepa-cem', { env, model: plain, task }).dispose()).not.toThrow();
+    expect(() => createPlanner('jepa-cem', { env, model: plain, task, settings: { keypointWeight: 1 } })).toThrow(/needs a model with keypoint dims/);
+    // generative-cem compares images: the task's keypoint weight is not refused, it is not used.
+    const generative = Object.assign(new LinearToyModel(undefined, 'generative'), { keypointDims: 2, decode: (z: tf.Tensor2D) => tf.clone(z) }) as WorldModel;
+    expect(() => createPlanner('generative-cem', { env, model: generative, task }).dispose()).not.toThrow();
+    // With keypoints the task's weight is in the energy: the same plan scores differently.
+    const kp = new KeypointToyModel(2);
+    const with2 = createPlanner('jepa-cem', { env, model: kp, task: { plannerDefaults: { keypointWeight: 2 } }, settings: { samples: 8, elites: 2, iterations: 1 } });
+    const without = createPlanner('jepa-cem', { env, model: kp, settings: { samples: 8, elites: 2, iterations: 1 } });
+    const energies = [with2, without].map((p) => {
+      p.begin(obsAt(0.05, 0.03, 0.1), 1);
+      const e = p.plan(obsAt(0, 0, 0.1)).energy;
+      p.dispose();
+      return e;
+    });
+    expect(energies[0]).toBeGreaterThan(energies[1]);
+    [plain, generative, kp].forEach((m) => m.dispose());
   });
 });

@@ -190,7 +190,7 @@ class HeightBlindToyModel extends LinearToyModel {
 
 describe('the push height when the energy cannot see it', () => {
   /** Largest drift of the executed height from where it started, over ten replans of an MPC loop. */
-  function heightDrift(name: PlannerName, ctx: { settings?: { heightStd?: number }; task?: { plannerHeightStd?: number } }): number {
+  function heightDrift(name: PlannerName, ctx: { settings?: { heightStd?: number }; task?: { plannerDefaults: { heightStd: number } } }): number {
     const model = new HeightBlindToyModel();
     const planner = createPlanner(name, { env, model, settings: { horizon: 5, ...ctx.settings }, task: ctx.task });
     planner.begin(obsAt(0.1, 0.05, 0), 4);
@@ -208,8 +208,8 @@ describe('the push height when the energy cannot see it', () => {
   }
 
   it.each<PlannerName>(['jepa-cem', 'jepa-mppi'])('%s keeps it near the start when the task samples it narrowly; an explicit --height-std wins', (name) => {
-    const narrow = heightDrift(name, { task: { plannerHeightStd: 0.2 } });
-    const wide = heightDrift(name, { task: { plannerHeightStd: 0.2 }, settings: { heightStd: 1 } });
+    const narrow = heightDrift(name, { task: { plannerDefaults: { heightStd: 0.2 } } });
+    const wide = heightDrift(name, { task: { plannerDefaults: { heightStd: 0.2 } }, settings: { heightStd: 1 } });
     expect(narrow).toBeLessThan(0.02);
     expect(wide).toBeGreaterThan(2 * narrow);
     expect(heightDrift(name, {})).toBe(wide);

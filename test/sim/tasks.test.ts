@@ -144,10 +144,19 @@ describe('task loading', () => {
     const bad = { ...builtinTasks.slide, actionBounds: { low: [0, 0, 0.2], high: [1, 1, 0.1] } };
     expect(() => validateTask(bad, 'x.ts')).toThrow(/actionBounds \(low must be <= high/);
     expect(() => validateTask({ ...builtinTasks.slide, failureDependsOnGoal: 'yes' }, 'x.ts')).toThrow(/failureDependsOnGoal \(optional boolean\)/);
-    for (const plannerHeightStd of [0, -1, Number.NaN, '0.2', 50]) {
-      expect(() => validateTask({ ...builtinTasks.slide, plannerHeightStd }, 'x.ts')).toThrow(/plannerHeightStd \(optional number in \(0, 10\]\)/);
+  });
+
+  it('validateTask checks each planner default, names the bad ones, and points the old plannerHeightStd at its new place', () => {
+    for (const heightStd of [0, -1, Number.NaN, '0.2', 50]) {
+      expect(() => validateTask({ ...builtinTasks.slide, plannerDefaults: { heightStd } }, 'x.ts')).toThrow(/plannerDefaults\.heightStd \(number in \(0, 10\]\)/);
     }
-    expect(validateTask({ ...builtinTasks.tip, plannerHeightStd: 1 }, 'x.ts').plannerHeightStd).toBe(1);
+    expect(() => validateTask({ ...builtinTasks.slide, plannerDefaults: { failureWeight: -1, lattice: [0.05, 0] } }, 'x.ts'))
+      .toThrow(/plannerDefaults\.failureWeight \(finite number >= 0\), plannerDefaults\.lattice \(non-empty array of speeds/);
+    expect(() => validateTask({ ...builtinTasks.slide, plannerDefaults: { latice: [0.05] } }, 'x.ts')).toThrow(/plannerDefaults\.latice \(unknown; known: heightStd, failureWeight/);
+    expect(() => validateTask({ ...builtinTasks.slide, plannerDefaults: 0.2 }, 'x.ts')).toThrow(/plannerDefaults \(optional object/);
+    expect(() => validateTask({ ...builtinTasks.slide, plannerHeightStd: 0.2 }, 'x.ts')).toThrow(/plannerHeightStd \(renamed: set plannerDefaults: \{ heightStd \} instead\)/);
+    expect(validateTask({ ...builtinTasks.tip, plannerDefaults: { heightStd: 1 } }, 'x.ts').plannerDefaults).toEqual({ heightStd: 1 });
+    for (const t of Object.values(builtinTasks)) expect(() => validateTask(t, t.id)).not.toThrow();
   });
 });
 
