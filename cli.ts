@@ -79,9 +79,17 @@ const HEIGHT_STD_FLAG = '--height-std <x>';
 const HEIGHT_STD_HELP = "spread of the sampled push heights as a multiple of the velocities' (default: the task's; slide 0.2, fragile 0.05, tip 0.5, else 1; the oracle keeps its own)";
 const FAILURE_WEIGHT_HELP = "weight of P(fail within the horizon) from the model's learned failure head (default 10, fragile 3: a failure costs that many units of goal distance; 0 = off; models without the head ignore it)";
 
+/** The gentle-push options (README, "Options for gentle pushes"), on plan, bench and serve. */
+function withGentlePushFlags(cmd: Command): Command {
+  return cmd
+    .option('--rate-penalty <x>', 'weight of the mean squared change of the pusher velocity from step to step, starting from the action executed last (default 0: off, fragile 2; model planners)', floatFlag(0))
+    .option('--keypoint-weight <x>', 'weight of the keypoint dims\' own goal distance, added to the scene distance (default 0: off, fragile 2 with a keypoint model; needs a model trained with --keypoints)', floatFlag(0))
+    .option('--lattice <speeds>', 'seed the first iteration with held pushes at these speeds (m/s, comma-separated), 24 directions each, or off (default: none, fragile 0.05,0.07,0.09; model planners)', floatListFlag(1e-6, 10, 'off'));
+}
+
 /** Search flags shared by plan and bench; unset ones take each planner's documented defaults. */
 function withSearchFlags(cmd: Command): Command {
-  return cmd
+  const search = cmd
     .option('--samples <n>', `candidate action sequences per iteration (default ${CEM.samples}; oracle 24)`, intFlag(2))
     .option('--elites <n>', `elites kept per CEM iteration (default ${CEM.elites}; oracle 5)`, intFlag(1))
     .option('--iterations <n>', `optimizer iterations per MPC step (default ${CEM.iterations}; oracle 2)`, intFlag(1))
@@ -91,10 +99,8 @@ function withSearchFlags(cmd: Command): Command {
     .option('--temperature <x>', 'MPPI temperature, relative to the spread of the energies (default 0.1)', floatFlag(1e-6))
     .option('--action-penalty <x>', 'weight of the action-effort penalty (default 0.01)', floatFlag(0))
     .option(FAILURE_WEIGHT_FLAG, FAILURE_WEIGHT_HELP, floatFlag(0))
-    .option(HEIGHT_STD_FLAG, HEIGHT_STD_HELP, floatFlag(1e-3, 10))
-    .option('--rate-penalty <x>', 'weight of the mean squared change of the pusher velocity from step to step, starting from the action executed last (default 0: off, fragile 2; model planners)', floatFlag(0))
-    .option('--keypoint-weight <x>', 'weight of the keypoint dims\' own goal distance, added to the scene distance (default 0: off, fragile 2 with a keypoint model; needs a model trained with --keypoints)', floatFlag(0))
-    .option('--lattice <speeds>', 'seed the first iteration with held pushes at these speeds (m/s, comma-separated), 24 directions each, or off (default: none, fragile 0.05,0.07,0.09; model planners)', floatListFlag(1e-6, 10, 'off'))
+    .option(HEIGHT_STD_FLAG, HEIGHT_STD_HELP, floatFlag(1e-3, 10));
+  return withGentlePushFlags(search)
     .option('--backend <name>', 'tfjs backend: auto, tensorflow, wasm, cpu', choiceFlag(['auto', 'tensorflow', 'wasm', 'cpu'] as const), 'auto');
 }
 
@@ -142,7 +148,7 @@ withSearchFlags(program
 
 // ---- serve (viewer/server) ----
 
-program
+const serve = program
   .command('serve')
   .description('Serve the live viewer: the sim, the goal and the plans the agent imagines, over http + WebSockets.')
   .option('--model <dir>', 'trained checkpoint (default: models/<task> if present, e.g. models/slide; without a model the oracle planner runs)')
@@ -154,12 +160,13 @@ program
   .option('--backend <name>', 'tfjs backend: auto, tensorflow, wasm, cpu', choiceFlag(['auto', 'tensorflow', 'wasm', 'cpu'] as const), 'auto')
   .option('--ensure-build', 'build the page with Vite first if it is missing or out of date')
   .option(FAILURE_WEIGHT_FLAG, FAILURE_WEIGHT_HELP, floatFlag(0))
-  .option(HEIGHT_STD_FLAG, HEIGHT_STD_HELP, floatFlag(1e-3, 10))
+  .option(HEIGHT_STD_FLAG, HEIGHT_STD_HELP, floatFlag(1e-3, 10));
+withGentlePushFlags(serve)
   .action(async (o) => {
     const { serveUntilSignal } = await import('./viewer/server/serve.ts');
     await serveUntilSignal({
       model: o.model, task: o.task, planner: o.planner, port: o.port, host: o.host, seed: o.seed,
-      backend: o.backend, ensureBuild: Boolean(o.ensureBuild), settings: { failureWeight: o.failureWeight, heightStd: o.heightStd },
+      backend: o.backend, ensureBuild: Boolean(o.ensureBuild), settings: { failureWeight: o.failureWeight, heightStd: o.heightStd, ratePenalty: o.ratePenalty, keypointWeight: o.keypointWeight, lattice: o.lattice },
     });
   });
 
