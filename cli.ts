@@ -75,16 +75,17 @@ program
 
 const FAILURE_WEIGHT_FLAG = '--failure-weight <x>';
 const HEIGHT_STD_FLAG = '--height-std <x>';
-// Each of these defaults to the task's plannerDefaults where it sets one (README, "Add a task").
-const HEIGHT_STD_HELP = "spread of the sampled push heights as a multiple of the velocities' (default: the task's; slide 0.2, fragile 0.05, tip 0.5, else 1; the oracle keeps its own)";
-const FAILURE_WEIGHT_HELP = "weight of P(fail within the horizon) from the model's learned failure head (default 10, fragile 3: a failure costs that many units of goal distance; 0 = off; models without the head ignore it)";
+// Each of these defaults to the task's plannerDefaults where it sets one (README, "Add a task"):
+// sim/tasks/*.ts hold the values, so the help names no task's numbers it could fall behind on.
+const HEIGHT_STD_HELP = "spread of the sampled push heights as a multiple of the velocities' (default: the task's own, as slide, tip and fragile set; else 1; the oracle keeps its own)";
+const FAILURE_WEIGHT_HELP = "weight of P(fail within the horizon) from the model's learned failure head (default 10, unless the task sets its own, as fragile does: a failure costs that many units of goal distance; 0 = off; models without the head ignore it)";
 
 /** The gentle-push options (README, "Options for gentle pushes"), on plan, bench and serve. */
 function withGentlePushFlags(cmd: Command): Command {
   return cmd
-    .option('--rate-penalty <x>', 'weight of the mean squared change of the pusher velocity from step to step, starting from the action executed last (default 0: off, fragile 2; model planners)', floatFlag(0))
-    .option('--keypoint-weight <x>', 'weight of the keypoint dims\' own goal distance, added to the scene distance (default 0: off, fragile 2 with a keypoint model; needs a model trained with --keypoints)', floatFlag(0))
-    .option('--lattice <speeds>', 'seed the first iteration with held pushes at these speeds (m/s, comma-separated), 24 directions each, or off (default: none, fragile 0.05,0.07,0.09; model planners)', floatListFlag(1e-6, 10, 'off'));
+    .option('--rate-penalty <x>', 'weight of the mean squared change of the pusher velocity from step to step, starting from the action executed last (default 0: off, unless the task sets it, as fragile does; model planners)', floatFlag(0))
+    .option('--keypoint-weight <x>', 'weight of the keypoint dims\' own goal distance, added to the scene distance (default 0: off, unless the task sets it, as fragile does for keypoint models; needs a model trained with --keypoints)', floatFlag(0))
+    .option('--lattice <speeds>', 'seed the first iteration with held pushes at these speeds (m/s, comma-separated), 24 directions each, or off (default: none, unless the task sets one, as fragile does; model planners)', floatListFlag(1e-6, 10, 'off'));
 }
 
 /** Search flags shared by plan and bench; unset ones take each planner's documented defaults. */
