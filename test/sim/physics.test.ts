@@ -14,6 +14,22 @@ beforeAll(async () => {
 });
 afterAll(() => [slide, tip, fragile].forEach((e) => e.free()));
 
+/**
+ * From the bench's start `episode` (seed 1000), push from the pusher straight at the goal at
+ * `speed` until the episode ends, at the height `height(step, start height)` (default: level).
+ * Returns how it ended.
+ */
+function pushAtGoal(env: Env, episode: number, speed: number, height = (_step: number, start: number) => start): string {
+  const obs = env.reset(evalResetSeed(1000, episode));
+  const g = env.goal();
+  const dx = g[0] - obs.proprio[0], dz = g[1] - obs.proprio[2];
+  const n = Math.hypot(dx, dz);
+  for (let t = 0; ; t++) {
+    const r = env.step([speed * dx / n, speed * dz / n, height(t, obs.proprio[1])]);
+    if (r.terminated || r.truncated) return r.info.outcome.kind;
+  }
+}
+
 describe('bottle physics', () => {
   it('slides upright when pushed low (3 cm)', () => {
     stage(slide, 3, [0.02, -0.03], [-0.05, 0.03, -0.03]);
@@ -100,13 +116,7 @@ describe('bottle physics', () => {
     // The planner's target is not out of reach: from where the bench starts (seed 1000), holding
     // 0.08 m/s from the pusher toward the goal reached it in all 50 episodes, and 0.20 m/s burst
     // the bottle in 31 (README, "Fragile, in short"). Ten of them here, at 0.08 and 0.25 m/s.
-    const outcomes = (speed: number) => Array.from({ length: 10 }, (_, i) => {
-      const obs = fragile.reset(evalResetSeed(1000, i));
-      const g = fragile.goal();
-      const dx = g[0] - obs.proprio[0], dz = g[1] - obs.proprio[2];
-      const n = Math.hypot(dx, dz);
-      return hold(fragile, [speed * dx / n, speed * dz / n, obs.proprio[1]], fragile.spec.maxSteps).at(-1)!.info.outcome.kind;
-    });
+    const outcomes = (speed: number) => Array.from({ length: 10 }, (_, i) => pushAtGoal(fragile, i, speed));
     expect(outcomes(0.08)).toEqual(Array(10).fill('success'));
     expect(outcomes(0.25).filter((k) => k === 'burst').length).toBeGreaterThanOrEqual(6);
   });
@@ -116,23 +126,8 @@ describe('bottle physics', () => {
     // CEM's floor scaled with it): the executed height wandered by 1-5 mm between replans and
     // burst bottles at 0.06 m/s (session 11). Measured on these ten starts: 4 mm of wobble every
     // other step burst 3, held level none.
-    const outcomes = (wobble: number) => Array.from({ length: 10 }, (_, i) => {
-      const obs = fragile.reset(evalResetSeed(1000, i));
-      const g = fragile.goal();
-      const dx = g[0] - obs.proprio[0], dz = g[1] - obs.proprio[2];
-      const n = Math.hypot(dx, dz);
-      const level = obs.proprio[1];
-      let kind = 'timeout';
-      for (let t = 0; t < fragile.spec.maxSteps; t++) {
-        const h = t >= 6 && t % 2 === 0 ? level - wobble : level;
-        const r = fragile.step([0.07 * dx / n, 0.07 * dz / n, h]);
-        if (r.terminated || r.truncated) {
-          kind = r.info.outcome.kind;
-          break;
-        }
-      }
-      return kind;
-    });
+    const outcomes = (wobble: number) => Array.from({ length: 10 }, (_, i) =>
+      pushAtGoal(fragile, i, 0.07, (t, level) => (t >= 6 && t % 2 === 0 ? level - wobble : level)));
     expect(outcomes(0)).toEqual(Array(10).fill('success'));
     expect(outcomes(0.004).filter((k) => k === 'burst').length).toBeGreaterThanOrEqual(2);
   });
