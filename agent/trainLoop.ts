@@ -123,6 +123,7 @@ export async function trainLoop(ctx: LoopContext, modelOpts: ModelOptions, loop:
   const cfg = resume ? resume.config.model : modelConfigFrom(modelOpts, ctx.spec);
   const norm = resume ? resume.config.normalization : computeNormalization(split.train.map((i) => ctx.episodes[i]), ctx.spec);
   const probeSpec = probeSpecFor(ctx.spec.stateLabels);
+  const headBudget = { steps: loop.headSteps, transitions: loop.headTransitions };
   const pool = set.windows(split.train, cfg.k);
   if (pool.length === 0) {
     throw new UserError(`no training window of ${cfg.k} steps fits in the training episodes (longest has ${Math.max(...split.train.map((i) => ctx.episodes[i].length))} steps)`,
@@ -158,7 +159,7 @@ export async function trainLoop(ctx: LoopContext, modelOpts: ModelOptions, loop:
         data: { ...ctx.data, trainEpisodes: split.train, valEpisodes: split.val },
         training: { step, steps: loop.steps, batch: loop.batch, lr: loop.lr, seed: loop.seed, backend: ctx.backend, seconds: prevSeconds + (performance.now() - t0) / 1000, samples },
         metrics: last ? { ...last } as unknown as Record<string, unknown> : null, commandLine: ctx.commandLine,
-        ...(nets.failure ? { failure: failureHeadInfo(ctx.spec, { steps: loop.headSteps, transitions: loop.headTransitions }) } : {}),
+        ...(nets.failure ? { failure: failureHeadInfo(ctx.spec, headBudget) } : {}),
       }, {
         'metrics.jsonl': history.map((h) => JSON.stringify(h)).join('\n') + '\n',
         'training.svg': trainingChartSvg(points, `${cfg.kind} (${cfg.obs}, reg ${cfg.reg})`),
@@ -172,7 +173,7 @@ export async function trainLoop(ctx: LoopContext, modelOpts: ModelOptions, loop:
   // Validate, refit the heads on frozen latents (probe, failure) and write the checkpoint.
   const validateAndSave = async () => {
     const val = validate(nets, cfg, set, split, norm, probeSpec, loop.seed);
-    const failure = refitFailureHead(nets, cfg, set, split, norm, loop.seed, { steps: loop.headSteps, transitions: loop.headTransitions });
+    const failure = refitFailureHead(nets, cfg, set, split, norm, loop.seed, headBudget);
     const seconds = prevSeconds + (performance.now() - t0) / 1000;
     const prev = history[history.length - 1];
     const rec: MetricsRecord = {

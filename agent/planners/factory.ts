@@ -50,7 +50,7 @@ export function resolveSettings(name: PlannerName, overrides: Partial<SearchSett
     ? { ...SEARCH_DEFAULTS, ...ORACLE_DEFAULTS }
     : name === 'jepa-mppi' ? { ...SEARCH_DEFAULTS, samples: MPPI_DEFAULTS.samples, iterations: MPPI_DEFAULTS.iterations } : SEARCH_DEFAULTS;
   const defined = (o: object) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
-  const fromTask = task && isModelPlanner(name) ? defined(task) : {};
+  const fromTask = task && modelKindFor(name) !== undefined ? defined(task) : {};
   const s = { ...base, ...fromTask, ...defined(overrides) } as SearchSettings;
   if (s.failureWeight !== undefined && !(Number.isFinite(s.failureWeight) && s.failureWeight >= 0)) {
     throw new UserError(`--failure-weight must be a finite number >= 0; got ${s.failureWeight}`,
@@ -74,17 +74,13 @@ export function resolveSettings(name: PlannerName, overrides: Partial<SearchSett
   return s;
 }
 
-function isModelPlanner(name: PlannerName): boolean {
-  return name === 'jepa-cem' || name === 'jepa-mppi' || name === 'generative-cem';
-}
-
 /**
  * The task's planner defaults that apply to this model: a keypoint weight only where there are
  * keypoint dims to weigh and latents to compare, so one task file serves every model.
  */
 function taskDefaultsFor(name: PlannerName, model: WorldModel | undefined, task: TaskPlannerDefaults | undefined): TaskPlannerDefaults | undefined {
   if (!task || task.keypointWeight === undefined) return task;
-  const usable = name !== 'generative-cem' && (model?.keypointDims ?? 0) > 0;
+  const usable = modelKindFor(name) === 'jepa' && (model?.keypointDims ?? 0) > 0;
   return usable ? task : { ...task, keypointWeight: undefined };
 }
 
