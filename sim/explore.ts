@@ -14,20 +14,16 @@ export type ExplorationMix = Record<SegmentKind, number>;
 export const LOW_PUSH_MAX_HEIGHT = 0.045;
 export const HIGH_PUSH_MIN_HEIGHT = 0.1;
 
+export const SEGMENT_KINDS: readonly SegmentKind[] = ['push-low', 'push-gentle', 'push-high', 'press', 'wander'];
+
 /**
- * Share of episodes by main kind. Tipping and bursting end a slide episode, so one tipping or
- * bursting segment decides the episode: these shares set the behaviour mix almost directly.
- * High pushes are a third of the pushes even for slide: a slide planner must learn from them
- * that high pushes tip the bottle (with a tenth, models trained on 1000 episodes chose them).
+ * Share of episodes by main kind, for a task that does not set its own (TaskDefinition.explorationMix).
+ * Tipping and bursting end a slide episode, so one tipping or bursting segment decides the
+ * episode: these shares set the behaviour mix almost directly. High pushes are a third of the
+ * pushes even for slide: a slide planner must learn from them that high pushes tip the bottle
+ * (with a tenth, models trained on 1000 episodes chose them).
  */
-const DEFAULT_MIX: ExplorationMix = { 'push-low': 0.5, 'push-gentle': 0, 'push-high': 0.3, press: 0.05, wander: 0.15 };
-const TASK_MIXES: Record<string, ExplorationMix> = {
-  tip: { 'push-low': 0.25, 'push-gentle': 0, 'push-high': 0.55, press: 0.05, wander: 0.15 },
-  // Most ordinary pushes burst the fragile bottle within a step or two, so without gentle pushes
-  // the data shows almost no sliding (1000 such episodes: 59 % burst, 19 % slid) and a model
-  // never learns how a gentle push moves it.
-  fragile: { 'push-low': 0.25, 'push-gentle': 0.4, 'push-high': 0.15, press: 0.05, wander: 0.15 },
-};
+export const DEFAULT_EXPLORATION_MIX: Readonly<ExplorationMix> = { 'push-low': 0.5, 'push-gentle': 0, 'push-high': 0.3, press: 0.05, wander: 0.15 };
 /** Speeds of gentle pushes, as shares of the largest speed (fragile's burst-free pushes are up to ~0.3). */
 const GENTLE_SPEED: readonly [number, number] = [0.08, 0.28];
 /** Within an episode, the share of segments of its main kind; the rest wander. */
@@ -38,9 +34,14 @@ const MAIN_SHARE = 0.65;
  */
 const SETTLE_SHARE = 0.6;
 
-/** The episode mix used for a task id (its own if it has one, else the default). */
-export function explorationMixFor(taskId: string): ExplorationMix {
-  return { ...(TASK_MIXES[taskId] ?? DEFAULT_MIX) };
+/**
+ * The episode mix a task collects with: its own explorationMix (kinds it leaves out get no
+ * episodes), else the default.
+ */
+export function explorationMixFor(task: { explorationMix?: Partial<ExplorationMix> }): ExplorationMix {
+  const own = task.explorationMix;
+  if (!own) return { ...DEFAULT_EXPLORATION_MIX };
+  return Object.fromEntries(SEGMENT_KINDS.map((k) => [k, own[k] ?? 0])) as ExplorationMix;
 }
 
 export interface ExplorationPolicy {
@@ -77,7 +78,7 @@ function clampTo(b: ActionBounds, a: Vec3): Vec3 {
  * segments of 4–15 steps are of that kind (the first always) or wander; within a segment, aim and
  * speed drift by OU noise so no two pushes are alike.
  */
-export function makeExplorer(spec: EnvSpec, rng: Rng, mix: ExplorationMix = explorationMixFor(spec.taskId)): ExplorationPolicy {
+export function makeExplorer(spec: EnvSpec, rng: Rng, mix: Readonly<ExplorationMix> = DEFAULT_EXPLORATION_MIX): ExplorationPolicy {
   const bounds = spec.actionBounds;
   const vmax = Math.min(Math.abs(bounds.low[0]), Math.abs(bounds.high[0]), Math.abs(bounds.low[1]), Math.abs(bounds.high[1]));
   const [hLow, hHigh] = [bounds.low[2], bounds.high[2]];

@@ -2,7 +2,7 @@
 // or is truncated, and return the flat arrays the dataset stores. The policy's generator is
 // derived from the same seed, so an episode is a pure function of (task, obs size, seed).
 import type { Env } from './env.ts';
-import { classifyBehaviour, makeExplorer, type ExplorationMix, type ExplorationPolicy } from './explore.ts';
+import { classifyBehaviour, explorationMixFor, makeExplorer, type ExplorationMix, type ExplorationPolicy } from './explore.ts';
 import { Rng, deriveSeed } from './rng.ts';
 import type { EpisodeData, Observation } from './types.ts';
 
@@ -17,14 +17,14 @@ export interface RolloutResult {
   maxContactForce: number;
 }
 
-/** Run one episode with `policy` (default: the seeded exploration policy for this seed). */
+/** Run one episode with `policy` (default: the seeded exploration policy for this seed, with the task's mix). */
 export function rollout(env: Env, seed: number, policy?: ExplorationPolicy, mix?: ExplorationMix): RolloutResult {
   const spec = env.spec;
   const hw = env.spec.obsSize.width * env.spec.obsSize.height;
   const S = spec.stateLabels.length;
   const maxT = spec.maxSteps;
   let obs: Observation = env.reset(seed);
-  const pol = policy ?? makeExplorer(spec, new Rng(deriveSeed(seed, POLICY_SALT)), mix);
+  const pol = policy ?? makeExplorer(spec, new Rng(deriveSeed(seed, POLICY_SALT)), mix ?? explorationMixFor(env.task));
   const depthLen = obs.depth.length;
   if (depthLen !== 0 && depthLen !== hw) throw new Error(`depth has ${depthLen} values, expected ${hw}`);
   const depth = new Float32Array((maxT + 1) * depthLen);

@@ -1,6 +1,7 @@
 // The task contract: one module default-exports a TaskDefinition and the environment does the
 // rest. A user's own task file is checked member by member so a mistake is reported by name.
 import { UserError } from './errors.ts';
+import { SEGMENT_KINDS, type ExplorationMix } from './explore.ts';
 import type { Rng } from './rng.ts';
 import type { Scene } from './scene.ts';
 import type { ActionBounds, Outcome, Vec3 } from './types.ts';
@@ -49,6 +50,14 @@ export interface TaskDefinition {
    * on the command line wins. Absent members keep the planners' global defaults.
    */
   plannerDefaults?: TaskPlannerDefaults;
+  /**
+   * How `collect` explores this task: the share of episodes whose main kind is each of
+   * 'push-low', 'push-gentle', 'push-high', 'press' and 'wander' (README "Exploration"); kinds left
+   * out get none, and the shares need not sum to 1. Absent: push-low 0.5, push-high 0.3, press
+   * 0.05, wander 0.15. The pushes seek the object through the state's 'x' and 'z' entries, so a
+   * task without them can only wander.
+   */
+  explorationMix?: Partial<ExplorationMix>;
 }
 
 /** What a task may set for the model planners (README "Add a task"); the flags override each. */
@@ -94,6 +103,26 @@ function plannerDefaultProblems(v: unknown): string[] {
   return problems;
 }
 
+function explorationMixProblems(v: unknown, stateLabels: unknown): string[] {
+  if (v === undefined) return [];
+  const what = `explorationMix (optional object of shares >= 0 with a positive sum, keys from ${SEGMENT_KINDS.join(', ')})`;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return [what];
+  const problems: string[] = [];
+  let total = 0;
+  for (const [key, value] of Object.entries(v)) {
+    if (!(SEGMENT_KINDS as readonly string[]).includes(key)) problems.push(`explorationMix.${key} (unknown; known: ${SEGMENT_KINDS.join(', ')})`);
+    else if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) problems.push(`explorationMix.${key} (finite share >= 0)`);
+    else total += value;
+  }
+  if (problems.length === 0 && !(total > 0)) problems.push(what);
+  const seeks = isStringList(stateLabels) && stateLabels.includes('x') && stateLabels.includes('z');
+  const shares = v as Record<string, unknown>;
+  if (problems.length === 0 && !seeks && !(typeof shares.wander === 'number' && shares.wander > 0)) {
+    problems.push("explorationMix (pushes seek the object through stateLabels 'x' and 'z', which this task lacks: give wander a share)");
+  }
+  return problems;
+}
+
 const FUNCTIONS = ['build', 'randomize', 'sampleGoal', 'pusherStart', 'placeAtGoal', 'state', 'evaluate'] as const;
 
 function isVec3(v: unknown): v is Vec3 {
@@ -135,6 +164,7 @@ export function validateTask(obj: unknown, source: string): TaskDefinition {
   if (t.failureDependsOnGoal !== undefined && typeof t.failureDependsOnGoal !== 'boolean') problems.push('failureDependsOnGoal (optional boolean)');
   if (t.plannerHeightStd !== undefined) problems.push('plannerHeightStd (renamed: set plannerDefaults: { heightStd } instead)');
   problems.push(...plannerDefaultProblems(t.plannerDefaults));
+  problems.push(...explorationMixProblems(t.explorationMix, t.stateLabels));
   if (problems.length > 0) {
     throw new UserError(
       `task from ${source} is missing or has invalid members: ${problems.join(', ')}`,

@@ -8,6 +8,7 @@
 import type { Rng } from '../rng.ts';
 import type { Scene } from '../scene.ts';
 import { UserError } from '../errors.ts';
+import type { ExplorationMix } from '../explore.ts';
 import { WORKSPACE_HALF } from '../scene.ts';
 import type { TaskDefinition, TaskPlannerDefaults } from '../task.ts';
 import type { Outcome, Vec3 } from '../types.ts';
@@ -25,7 +26,8 @@ export const SLIDE_PLANNER_HEIGHT_STD = 0.2;
 export const SLIDE_START_HEIGHTS: readonly [number, number] = [0.015, 0.045];
 
 /** Builds a slide-like task; `fragile` reuses it with a lower burst threshold. */
-export function makeSlideTask(opts: { id: string; description: string; burstThreshold: number; maxSteps?: number; plannerDefaults?: TaskPlannerDefaults }): TaskDefinition {
+export function makeSlideTask(opts: { id: string; description: string; burstThreshold: number; maxSteps?: number; plannerDefaults?: TaskPlannerDefaults;
+  explorationMix?: Partial<ExplorationMix> }): TaskDefinition {
   return {
     id: opts.id,
     description: opts.description,
@@ -37,6 +39,7 @@ export function makeSlideTask(opts: { id: string; description: string; burstThre
     // Pushes belong at the sliding height the pusher starts at; sampled as widely as the
     // velocities, the height drifted up while pushing and 7 of the 10 failed slide episodes fell.
     plannerDefaults: opts.plannerDefaults ?? { heightStd: SLIDE_PLANNER_HEIGHT_STD },
+    ...(opts.explorationMix ? { explorationMix: opts.explorationMix } : {}),
 
     build: addBottle,
     randomize: randomizeUprightBottle,

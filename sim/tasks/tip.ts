@@ -30,6 +30,8 @@ const tip: TaskDefinition = {
   // the velocities: at the full spread the pusher sometimes dropped 10 cm in one step onto the
   // falling bottle and burst it (jepa-cem: 2 of 50 episodes; 0 of 100 at 0.5).
   plannerDefaults: { heightStd: 0.5 },
+  // Most episodes push high, so the data shows the bottle falling every way a push can send it.
+  explorationMix: { 'push-low': 0.25, 'push-high': 0.55, press: 0.05, wander: 0.15 },
   actionBounds: BOTTLE_ACTION_BOUNDS,
   maxSteps: 30,
   burstThreshold: 25,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Env } from '../../sim/env.ts';
-import { SLID_DISPLACEMENT, TIPPED_TILT, classifyBehaviour, makeExplorer } from '../../sim/explore.ts';
+import { DEFAULT_EXPLORATION_MIX, SLID_DISPLACEMENT, TIPPED_TILT, classifyBehaviour, explorationMixFor, makeExplorer } from '../../sim/explore.ts';
 import { Rng, deriveSeed } from '../../sim/rng.ts';
 import { rollout } from '../../sim/rollout.ts';
 import { loadTask } from '../../sim/tasks/registry.ts';
@@ -84,6 +84,26 @@ describe('rollout', () => {
     expect(counts.slid ?? 0).toBeGreaterThanOrEqual(3);
     expect(12 - (counts['no-contact'] ?? 0)).toBeGreaterThanOrEqual(8);
     expect(Object.keys(counts).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("explores with the task's own explorationMix, the kinds it leaves out getting no episodes", async () => {
+    const highOnly = { 'push-low': 0, 'push-gentle': 0, 'push-high': 1, press: 0, wander: 0 };
+    expect(explorationMixFor({ explorationMix: { 'push-high': 2 } })).toEqual({ ...highOnly, 'push-high': 2 });
+    expect(explorationMixFor({})).toEqual(DEFAULT_EXPLORATION_MIX);
+    const own = await Env.create({ task: { ...env.task, id: 'high-slide', explorationMix: { 'push-high': 1 } }, obsSize: 8 });
+    try {
+      let differs = 0;
+      for (let i = 0; i < 6; i++) {
+        const seed = deriveSeed(4, i);
+        const mine = rollout(own, seed).episode;
+        // The same episode as an explicit high-only mix gives, and not always the default's.
+        expect(mine).toEqual({ ...rollout(env, seed, undefined, highOnly).episode });
+        if (JSON.stringify(Array.from(mine.actions)) !== JSON.stringify(Array.from(rollout(env, seed).episode.actions))) differs++;
+      }
+      expect(differs).toBeGreaterThanOrEqual(3);
+    } finally {
+      own.free();
+    }
   });
 
   it('on fragile, gentle pushes slide the bottle without bursting it; ordinary pushes burst it', async () => {

@@ -158,6 +158,19 @@ describe('task loading', () => {
     expect(validateTask({ ...builtinTasks.tip, plannerDefaults: { heightStd: 1 } }, 'x.ts').plannerDefaults).toEqual({ heightStd: 1 });
     for (const t of Object.values(builtinTasks)) expect(() => validateTask(t, t.id)).not.toThrow();
   });
+
+  it('validateTask checks the exploration mix and names what is wrong', () => {
+    const slide = builtinTasks.slide;
+    expect(validateTask({ ...slide, explorationMix: { 'push-gentle': 1, wander: 0.2 } }, 'x.ts').explorationMix).toEqual({ 'push-gentle': 1, wander: 0.2 });
+    expect(() => validateTask({ ...slide, explorationMix: { pushLow: 1, press: -1 } }, 'x.ts'))
+      .toThrow(/explorationMix\.pushLow \(unknown; known: push-low, push-gentle, push-high, press, wander\), explorationMix\.press \(finite share >= 0\)/);
+    expect(() => validateTask({ ...slide, explorationMix: { press: 0 } }, 'x.ts')).toThrow(/explorationMix \(optional object of shares >= 0 with a positive sum/);
+    expect(() => validateTask({ ...slide, explorationMix: [0.5] }, 'x.ts')).toThrow(/explorationMix \(optional object/);
+    // Pushes find the object through the state's x and z; without them only wandering is possible.
+    const blind = { ...slide, stateLabels: ['px', 'pz'] };
+    expect(() => validateTask({ ...blind, explorationMix: { 'push-low': 1 } }, 'x.ts')).toThrow(/stateLabels 'x' and 'z', which this task lacks: give wander a share/);
+    expect(validateTask({ ...blind, explorationMix: { 'push-low': 1, wander: 1 } }, 'x.ts').id).toBe('slide');
+  });
 });
 
 describe('built-in task definitions', () => {
