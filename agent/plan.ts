@@ -9,7 +9,7 @@ import { loadTask } from '../sim/tasks/registry.ts';
 import type { TaskDefinition } from '../sim/task.ts';
 import type { BackendChoice } from './backend.ts';
 import { runEpisodeSync, type EpisodeResult } from './mpc.ts';
-import { createPlanner } from './planners/factory.ts';
+import { createPlanner, effectiveSettings } from './planners/factory.ts';
 import type { SearchSettings } from './planners/modelPlanner.ts';
 import { modelKindFor, type Planner, type PlannerName } from './planners/types.ts';
 import { formatBreakdown, formatEpisodeLine, formatSummaryLine, summarize, type Summary } from './report.ts';
@@ -102,6 +102,9 @@ export interface PlanReport {
   task: string;
   planner: PlannerName;
   seed: number;
+  /** The planner's effective search settings (absent for random), and those the task set. */
+  settings?: SearchSettings;
+  settingsFromTask?: string[];
   episodes: (EpisodeResult & { episode: number })[];
   summary: Summary;
 }
@@ -113,6 +116,8 @@ export async function runPlanCommand(o: PlanCommandOptions, write: (s: string) =
   const rig = await createRig({ ...o, log });
   try {
     if (!o.json) log(`plan: task ${rig.task.id}, planner ${o.planner}, ${o.episodes} episodes, seed ${o.seed}`);
+    const resolved = o.planner === 'random' ? undefined : effectiveSettings(o.planner, { model: rig.model, settings: o.settings, task: rig.task });
+    if (resolved) log(formatSettings(o.planner, resolved.settings, resolved.fromTask, rig.task.id));
     const episodes: PlanReport['episodes'] = [];
     for (let i = 0; i < o.episodes; i++) {
       const r = runEpisodeSync(rig.env, rig.planner, evalResetSeed(o.seed, i), evalPlannerSeed(o.seed, i), { execute: o.execute });
@@ -120,7 +125,11 @@ export async function runPlanCommand(o: PlanCommandOptions, write: (s: string) =
       log(formatEpisodeLine(i, r));
     }
     const summary = summarize(episodes);
-    const report: PlanReport = { task: rig.task.id, planner: o.planner, seed: o.seed, episodes, summary };
+    const report: PlanReport = {
+      task: rig.task.id, planner: o.planner, seed: o.seed,
+      ...(resolved ? { settings: resolved.settings, settingsFromTask: resolved.fromTask } : {}),
+      episodes, summary,
+    };
     if (o.json) write(JSON.stringify(report, null, 2) + '\n');
     else {
       log(formatSummaryLine(`${rig.task.id} / ${o.planner}`, summary));
@@ -131,4 +140,26 @@ export async function runPlanCommand(o: PlanCommandOptions, write: (s: string) =
   } finally {
     rig.dispose();
   }
+}
+
+/** The flag each task planner default corresponds to. */
+const TASK_DEFAULT_FLAGS: Record<string, string> = {
+  heightStd: '--height-std', failureWeight: '--failure-weight', ratePenalty: '--rate-penalty', lattice: '--lattice', keypointWeight: '--keypoint-weight',
+};
+
+/**
+ * The settings a planner runs with, as the flags that would set them, so a run can be repeated
+ * and a task's own defaults are visible (e.g. a keypoint weight skipped for a model without
+ * keypoints shows as 0).
+ */
+export function formatSettings(planner: PlannerName, s: SearchSettings, fromTask: readonly string[], taskId: string): string {
+  const parts = [`--samples ${s.samples}`, `--elites ${s.elites}`, `--iterations ${s.iterations}`, `--horizon ${s.horizon}`];
+  if (planner !== 'oracle') {
+    if (planner === 'jepa-mppi') parts.push(`--temperature ${s.temperature}`);
+    parts.push(`--distance ${s.distance}`, `--action-penalty ${s.actionPenalty}`, `--failure-weight ${s.failureWeight ?? 0}`,
+      `--height-std ${s.heightStd ?? 1}`, `--rate-penalty ${s.ratePenalty ?? 0}`,
+      `--lattice ${s.lattice && s.lattice.length > 0 ? s.lattice.join(',') : 'off'}`, `--keypoint-weight ${s.keypointWeight ?? 0}`);
+  }
+  const task = fromTask.length > 0 ? ` (task ${taskId} sets ${fromTask.map((k) => TASK_DEFAULT_FLAGS[k] ?? k).join(', ')})` : '';
+  return `settings: ${parts.join(' ')}${task}`;
 }

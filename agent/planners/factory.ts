@@ -84,8 +84,21 @@ function taskDefaultsFor(name: PlannerName, model: WorldModel | undefined, task:
   return usable ? task : { ...task, keypointWeight: undefined };
 }
 
+/**
+ * The settings createPlanner gives a planner in this context, and which of them came from the
+ * task's own defaults rather than the global defaults or the flags (for `plan` to print).
+ */
+export function effectiveSettings(name: PlannerName, ctx: Pick<PlannerContext, 'model' | 'settings' | 'task'>): { settings: SearchSettings; fromTask: (keyof TaskPlannerDefaults)[] } {
+  const task = taskDefaultsFor(name, ctx.model, ctx.task?.plannerDefaults);
+  const settings = resolveSettings(name, ctx.settings, task);
+  const overridden = (k: string) => (ctx.settings as Record<string, unknown> | undefined)?.[k] !== undefined;
+  const fromTask = modelKindFor(name) === undefined || !task ? []
+    : (Object.keys(task) as (keyof TaskPlannerDefaults)[]).filter((k) => task[k] !== undefined && !overridden(k));
+  return { settings, fromTask };
+}
+
 export function createPlanner(name: PlannerName, ctx: PlannerContext): Planner {
-  const s = resolveSettings(name, ctx.settings, taskDefaultsFor(name, ctx.model, ctx.task?.plannerDefaults));
+  const s = effectiveSettings(name, ctx).settings;
   const bounds = ctx.env.spec.actionBounds;
   switch (name) {
     case 'random':

@@ -3,7 +3,8 @@
 // distance. Each is checked for what it changes, on the linear toy model whose optimum is known.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { createPlanner, resolveSettings, type PlannerContext } from '../../agent/planners/factory.ts';
+import { createPlanner, effectiveSettings, resolveSettings, type PlannerContext } from '../../agent/planners/factory.ts';
+import { formatSettings } from '../../agent/plan.ts';
 import { keypointColumns, modelCost } from '../../agent/planners/energy.ts';
 import { fillHeldLattice, flatBounds, LATTICE_DIRECTIONS, latticeSize, ratePerCandidate } from '../../agent/planners/sampling.ts';
 import { runEpisodeSync } from '../../agent/mpc.ts';
@@ -261,5 +262,25 @@ describe('a task\'s planner defaults', () => {
     });
     expect(energies[0]).toBeGreaterThan(energies[1]);
     [plain, generative, kp].forEach((m) => m.dispose());
+  });
+
+  it('are printed by plan as the flags that repeat the run, naming the ones the task set', () => {
+    const kp = new KeypointToyModel(2);
+    const plain = new LinearToyModel();
+    const withKp = effectiveSettings('jepa-cem', { model: kp, task, settings: { ratePenalty: 0.5 } });
+    // The flag's rate penalty is not the task's; the rest are.
+    expect(withKp.fromTask.sort()).toEqual(['failureWeight', 'heightStd', 'keypointWeight', 'lattice']);
+    const line = formatSettings('jepa-cem', withKp.settings, withKp.fromTask, 'gentle');
+    expect(line).toContain('--rate-penalty 0.5 --lattice 0.05,0.07,0.09 --keypoint-weight 2');
+    expect(line).toMatch(/\(task gentle sets --failure-weight, --height-std, --keypoint-weight, --lattice\)$/);
+    // Without keypoint dims the task's keypoint weight is skipped, and the line says 0.
+    const noKp = effectiveSettings('jepa-cem', { model: plain, task });
+    expect(noKp.fromTask).not.toContain('keypointWeight');
+    expect(formatSettings('jepa-cem', noKp.settings, noKp.fromTask, 'gentle')).toContain('--keypoint-weight 0');
+    // The oracle keeps its own search: nothing comes from the task.
+    const oracle = effectiveSettings('oracle', { task });
+    expect(oracle.fromTask).toEqual([]);
+    expect(formatSettings('oracle', oracle.settings, oracle.fromTask, 'gentle')).toMatch(/^settings: --samples \d+ --elites \d+ --iterations \d+ --horizon \d+$/);
+    [kp, plain].forEach((m) => m.dispose());
   });
 });
