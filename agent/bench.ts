@@ -5,7 +5,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { ensureWritableTarget, writeFileAtomic } from '../sim/atomicWrite.ts';
 import { UserError } from '../sim/errors.ts';
-import type { TaskPlannerDefaults } from '../sim/task.ts';
+import type { TaskOracleDefaults, TaskPlannerDefaults } from '../sim/task.ts';
 import { loadTask } from '../sim/tasks/registry.ts';
 import type { BackendChoice } from './backend.ts';
 import { runBenchPool } from './benchPool.ts';
@@ -53,6 +53,8 @@ export interface BenchReport {
    * below the flags, so below `settings`; keypointWeight only with a model trained with keypoints.
    */
   taskPlannerDefaults: Record<string, TaskPlannerDefaults>;
+  /** Per task: the oracle's search (TaskDefinition.oracleDefaults), below the flags, so below `settings`. */
+  taskOracleDefaults: Record<string, TaskOracleDefaults>;
   models: Record<string, string>;
   cells: (ReportCell & { episodes: (EpisodeResult & { episode: number })[] })[];
   wallSeconds: number;
@@ -132,7 +134,8 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     format: 'jepa-mpc-bench', version: 1, command: o.commandLine ?? '', seed: o.seed,
     seedScheme: `episode i resets the env with seed ${EVAL_SEED_BASE} + ${o.seed} + i; the planner RNG uses deriveSeed(seed ^ 0x2545f491, i)`,
     episodes, quick: o.quick, workers, execute: o.execute, settings,
-    taskPlannerDefaults: Object.fromEntries(tasks.map(({ def }) => [def.id, def.plannerDefaults ?? {}])), models, cells, wallSeconds,
+    taskPlannerDefaults: Object.fromEntries(tasks.map(({ def }) => [def.id, def.plannerDefaults ?? {}])),
+    taskOracleDefaults: Object.fromEntries(tasks.map(({ def }) => [def.id, def.oracleDefaults ?? {}])), models, cells, wallSeconds,
   };
   writeOutputs(o.out, report);
   log(markdownTable(cells));

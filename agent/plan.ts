@@ -144,7 +144,7 @@ export async function runPlanCommand(o: PlanCommandOptions, write: (s: string) =
 
 /** The flag each task planner default corresponds to. */
 const TASK_DEFAULT_FLAGS: Record<string, string> = {
-  heightStd: '--height-std', failureWeight: '--failure-weight', ratePenalty: '--rate-penalty', lattice: '--lattice', keypointWeight: '--keypoint-weight',
+  samples: '--samples', elites: '--elites', iterations: '--iterations', horizon: '--horizon', heightStd: '--height-std', failureWeight: '--failure-weight', ratePenalty: '--rate-penalty', lattice: '--lattice', keypointWeight: '--keypoint-weight',
 };
 
 /**

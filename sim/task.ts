@@ -51,6 +51,13 @@ export interface TaskDefinition {
    */
   plannerDefaults?: TaskPlannerDefaults;
   /**
+   * The oracle's search for this task, below the flags of the same name. Absent members keep the
+   * oracle's global defaults (24 samples, 5 elites, 2 iterations, horizon 5), which are enough
+   * where a push shows its effect within half a second; a task whose pushes are slow needs a
+   * longer horizon for the oracle to be the upper bound it is meant to be (fragile).
+   */
+  oracleDefaults?: TaskOracleDefaults;
+  /**
    * How `collect` explores this task: the share of episodes whose main kind is each of
    * 'push-low', 'push-gentle', 'push-high', 'press' and 'wander' (README "Exploration"); kinds left
    * out get none, and the shares need not sum to 1. Absent: push-low 0.5, push-high 0.3, press
@@ -80,6 +87,29 @@ export interface TaskPlannerDefaults {
    * applies only with a model trained with `--keypoints`; others plan without it.
    */
   keypointWeight?: number;
+}
+
+/** What a task may set for the oracle's search (`--samples`, `--elites`, `--iterations`, `--horizon`). */
+export interface TaskOracleDefaults {
+  samples?: number;
+  elites?: number;
+  iterations?: number;
+  horizon?: number;
+}
+
+const ORACLE_DEFAULT_KEYS: readonly (keyof TaskOracleDefaults)[] = ['samples', 'elites', 'iterations', 'horizon'];
+
+function oracleDefaultProblems(v: unknown): string[] {
+  if (v === undefined) return [];
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return [`oracleDefaults (optional object with ${ORACLE_DEFAULT_KEYS.join(', ')})`];
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(v)) {
+    if (!(ORACLE_DEFAULT_KEYS as readonly string[]).includes(key)) problems.push(`oracleDefaults.${key} (unknown; known: ${ORACLE_DEFAULT_KEYS.join(', ')})`);
+    else if (value !== undefined && !(typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 100000)) problems.push(`oracleDefaults.${key} (integer >= 1)`);
+  }
+  const o = v as TaskOracleDefaults;
+  if (problems.length === 0 && o.samples !== undefined && o.elites !== undefined && o.elites > o.samples) problems.push('oracleDefaults.elites (at most samples)');
+  return problems;
 }
 
 /** The members of TaskPlannerDefaults and what each must be, for validateTask. */
@@ -164,6 +194,7 @@ export function validateTask(obj: unknown, source: string): TaskDefinition {
   if (t.failureDependsOnGoal !== undefined && typeof t.failureDependsOnGoal !== 'boolean') problems.push('failureDependsOnGoal (optional boolean)');
   if (t.plannerHeightStd !== undefined) problems.push('plannerHeightStd (renamed: set plannerDefaults: { heightStd } instead)');
   problems.push(...plannerDefaultProblems(t.plannerDefaults));
+  problems.push(...oracleDefaultProblems(t.oracleDefaults));
   problems.push(...explorationMixProblems(t.explorationMix, t.stateLabels));
   if (problems.length > 0) {
     throw new UserError(

@@ -1,7 +1,7 @@
 // One place that turns a planner name plus settings into a Planner, with the documented defaults.
 // The plan/bench commands and the viewer all build planners here, so they behave the same.
 import { UserError } from '../../sim/errors.ts';
-import type { TaskDefinition, TaskPlannerDefaults } from '../../sim/task.ts';
+import type { TaskDefinition, TaskOracleDefaults, TaskPlannerDefaults } from '../../sim/task.ts';
 import type { WorldModel } from '../worldModel.ts';
 import { CEM_DEFAULTS } from './cem.ts';
 import { MPPI_DEFAULTS } from './mppi.ts';
@@ -37,20 +37,20 @@ export interface PlannerContext {
   model?: WorldModel;
   /** Overrides; unset fields take the planner's defaults. */
   settings?: Partial<SearchSettings>;
-  /** The task's own planner defaults (TaskDefinition.plannerDefaults), below the overrides. */
-  task?: Pick<TaskDefinition, 'plannerDefaults'>;
+  /** The task's own defaults (TaskDefinition.plannerDefaults, oracleDefaults), below the overrides. */
+  task?: Pick<TaskDefinition, 'plannerDefaults' | 'oracleDefaults'>;
 }
 
 /**
- * The effective settings for a planner: its defaults, then the task's (model planners only: the
- * oracle keeps its own search), then the given overrides. `lattice: []` turns a task's lattice off.
+ * The effective settings for a planner: its defaults, then the task's layer for it (see
+ * taskLayerFor), then the given overrides. `lattice: []` turns a task's lattice off.
  */
-export function resolveSettings(name: PlannerName, overrides: Partial<SearchSettings> = {}, task?: TaskPlannerDefaults): SearchSettings {
+export function resolveSettings(name: PlannerName, overrides: Partial<SearchSettings> = {}, task?: TaskPlannerDefaults | TaskOracleDefaults): SearchSettings {
   const base: SearchSettings = name === 'oracle'
     ? { ...SEARCH_DEFAULTS, ...ORACLE_DEFAULTS }
     : name === 'jepa-mppi' ? { ...SEARCH_DEFAULTS, samples: MPPI_DEFAULTS.samples, iterations: MPPI_DEFAULTS.iterations } : SEARCH_DEFAULTS;
   const defined = (o: object) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
-  const fromTask = task && modelKindFor(name) !== undefined ? defined(task) : {};
+  const fromTask = task && name !== 'random' ? defined(task) : {};
   const s = { ...base, ...fromTask, ...defined(overrides) } as SearchSettings;
   if (s.failureWeight !== undefined && !(Number.isFinite(s.failureWeight) && s.failureWeight >= 0)) {
     throw new UserError(`--failure-weight must be a finite number >= 0; got ${s.failureWeight}`,
@@ -75,25 +75,27 @@ export function resolveSettings(name: PlannerName, overrides: Partial<SearchSett
 }
 
 /**
- * The task's planner defaults that apply to this model: a keypoint weight only where there are
- * keypoint dims to weigh and latents to compare, so one task file serves every model.
+ * The task's defaults that apply to this planner: for the model planners its plannerDefaults, a
+ * keypoint weight only where there are keypoint dims to weigh and latents to compare (so one task
+ * file serves every model); for the oracle its oracleDefaults; random has no search.
  */
-function taskDefaultsFor(name: PlannerName, model: WorldModel | undefined, task: TaskPlannerDefaults | undefined): TaskPlannerDefaults | undefined {
-  if (!task || task.keypointWeight === undefined) return task;
+function taskLayerFor(name: PlannerName, model: WorldModel | undefined, task: PlannerContext['task']): TaskPlannerDefaults | TaskOracleDefaults | undefined {
+  if (name === 'oracle') return task?.oracleDefaults;
+  const defaults = modelKindFor(name) === undefined ? undefined : task?.plannerDefaults;
+  if (!defaults || defaults.keypointWeight === undefined) return defaults;
   const usable = modelKindFor(name) === 'jepa' && (model?.keypointDims ?? 0) > 0;
-  return usable ? task : { ...task, keypointWeight: undefined };
+  return usable ? defaults : { ...defaults, keypointWeight: undefined };
 }
 
 /**
  * The settings createPlanner gives a planner in this context, and which of them came from the
  * task's own defaults rather than the global defaults or the flags (for `plan` to print).
  */
-export function effectiveSettings(name: PlannerName, ctx: Pick<PlannerContext, 'model' | 'settings' | 'task'>): { settings: SearchSettings; fromTask: (keyof TaskPlannerDefaults)[] } {
-  const task = taskDefaultsFor(name, ctx.model, ctx.task?.plannerDefaults);
+export function effectiveSettings(name: PlannerName, ctx: Pick<PlannerContext, 'model' | 'settings' | 'task'>): { settings: SearchSettings; fromTask: string[] } {
+  const task = taskLayerFor(name, ctx.model, ctx.task);
   const settings = resolveSettings(name, ctx.settings, task);
   const overridden = (k: string) => (ctx.settings as Record<string, unknown> | undefined)?.[k] !== undefined;
-  const fromTask = modelKindFor(name) === undefined || !task ? []
-    : (Object.keys(task) as (keyof TaskPlannerDefaults)[]).filter((k) => task[k] !== undefined && !overridden(k));
+  const fromTask = task ? Object.entries(task).filter(([k, v]) => v !== undefined && !overridden(k)).map(([k]) => k) : [];
   return { settings, fromTask };
 }
 

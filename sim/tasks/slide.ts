@@ -10,7 +10,7 @@ import type { Scene } from '../scene.ts';
 import { UserError } from '../errors.ts';
 import type { ExplorationMix } from '../explore.ts';
 import { WORKSPACE_HALF } from '../scene.ts';
-import type { TaskDefinition, TaskPlannerDefaults } from '../task.ts';
+import type { TaskDefinition, TaskOracleDefaults, TaskPlannerDefaults } from '../task.ts';
 import type { Outcome, Vec3 } from '../types.ts';
 import {
   BOTTLE_ACTION_BOUNDS, BOTTLE_HALF_HEIGHT, BOTTLE_ID, BOTTLE_STATE_LABELS, DEG, UPRIGHT, addBottle,
@@ -27,7 +27,7 @@ export const SLIDE_START_HEIGHTS: readonly [number, number] = [0.015, 0.045];
 
 /** Builds a slide-like task; `fragile` reuses it with a lower burst threshold. */
 export function makeSlideTask(opts: { id: string; description: string; burstThreshold: number; maxSteps?: number; plannerDefaults?: TaskPlannerDefaults;
-  explorationMix?: Partial<ExplorationMix> }): TaskDefinition {
+  oracleDefaults?: TaskOracleDefaults; explorationMix?: Partial<ExplorationMix> }): TaskDefinition {
   return {
     id: opts.id,
     description: opts.description,
@@ -39,6 +39,7 @@ export function makeSlideTask(opts: { id: string; description: string; burstThre
     // Pushes belong at the sliding height the pusher starts at; sampled as widely as the
     // velocities, the height drifted up while pushing and 7 of the 10 failed slide episodes fell.
     plannerDefaults: opts.plannerDefaults ?? { heightStd: SLIDE_PLANNER_HEIGHT_STD },
+    ...(opts.oracleDefaults ? { oracleDefaults: opts.oracleDefaults } : {}),
     ...(opts.explorationMix ? { explorationMix: opts.explorationMix } : {}),
 
     build: addBottle,

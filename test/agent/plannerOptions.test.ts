@@ -230,8 +230,26 @@ describe('a task\'s planner defaults', () => {
     expect(s.heightStd).toBe(0.05);
     expect(resolveSettings('jepa-cem', {}).failureWeight).toBe(10);
     expect(resolveSettings('jepa-mppi', {}, task.plannerDefaults).keypointWeight).toBe(2);
-    const oracle = resolveSettings('oracle', {}, task.plannerDefaults);
+    const oracle = effectiveSettings('oracle', { task }).settings;
     expect([oracle.ratePenalty, oracle.lattice, oracle.keypointWeight]).toEqual([0, undefined, 0]);
+  });
+
+  it('give the oracle its own search through oracleDefaults, below the flags, and only the oracle', () => {
+    const own = { ...task, oracleDefaults: { horizon: 12, samples: 64, elites: 8 } };
+    const oracle = effectiveSettings('oracle', { task: own });
+    expect([oracle.settings.horizon, oracle.settings.samples, oracle.settings.elites, oracle.settings.iterations]).toEqual([12, 64, 8, 2]);
+    expect(oracle.fromTask.sort()).toEqual(['elites', 'horizon', 'samples']);
+    const flagged = effectiveSettings('oracle', { task: own, settings: { horizon: 7 } });
+    expect(flagged.settings.horizon).toBe(7);
+    expect(flagged.fromTask).not.toContain('horizon');
+    expect(effectiveSettings('oracle', {}).settings.horizon).toBe(5);
+    expect(effectiveSettings('jepa-cem', { task: own }).settings.samples).toBe(192);
+    // The oracle really searches with it: a horizon-12 plan is 12 actions long.
+    const env = new PointEnv();
+    const planner = createPlanner('oracle', { env, task: own });
+    planner.begin(obsAt(0.05, 0.03, 0.1), 1);
+    expect(planner.plan(obsAt(0, 0, 0.1)).actions.length).toBe(12 * 3);
+    planner.dispose();
   });
 
   it('change what the planner does: the task\'s rate penalty steadies an episode as the flag does, and the flag turns it off', () => {

@@ -159,6 +159,15 @@ describe('task loading', () => {
     for (const t of Object.values(builtinTasks)) expect(() => validateTask(t, t.id)).not.toThrow();
   });
 
+  it('validateTask checks the oracle defaults, naming the bad ones', () => {
+    const slide = builtinTasks.slide;
+    expect(validateTask({ ...slide, oracleDefaults: { horizon: 12 } }, 'x.ts').oracleDefaults).toEqual({ horizon: 12 });
+    expect(() => validateTask({ ...slide, oracleDefaults: { horizon: 0, samples: 2.5, latice: 1 } }, 'x.ts'))
+      .toThrow(/oracleDefaults\.horizon \(integer >= 1\), oracleDefaults\.samples \(integer >= 1\), oracleDefaults\.latice \(unknown; known: samples, elites, iterations, horizon\)/);
+    expect(() => validateTask({ ...slide, oracleDefaults: { samples: 8, elites: 9 } }, 'x.ts')).toThrow(/oracleDefaults\.elites \(at most samples\)/);
+    expect(() => validateTask({ ...slide, oracleDefaults: 12 }, 'x.ts')).toThrow(/oracleDefaults \(optional object/);
+  });
+
   it('validateTask checks the exploration mix and names what is wrong', () => {
     const slide = builtinTasks.slide;
     expect(validateTask({ ...slide, explorationMix: { 'push-gentle': 1, wander: 0.2 } }, 'x.ts').explorationMix).toEqual({ 'push-gentle': 1, wander: 0.2 });
