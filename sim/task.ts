@@ -97,23 +97,12 @@ export interface TaskOracleDefaults {
   horizon?: number;
 }
 
-const ORACLE_DEFAULT_KEYS: readonly (keyof TaskOracleDefaults)[] = ['samples', 'elites', 'iterations', 'horizon'];
-
-function oracleDefaultProblems(v: unknown): string[] {
-  if (v === undefined) return [];
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return [`oracleDefaults (optional object with ${ORACLE_DEFAULT_KEYS.join(', ')})`];
-  const problems: string[] = [];
-  for (const [key, value] of Object.entries(v)) {
-    if (!(ORACLE_DEFAULT_KEYS as readonly string[]).includes(key)) problems.push(`oracleDefaults.${key} (unknown; known: ${ORACLE_DEFAULT_KEYS.join(', ')})`);
-    else if (value !== undefined && !(typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 100000)) problems.push(`oracleDefaults.${key} (integer >= 1)`);
-  }
-  const o = v as TaskOracleDefaults;
-  if (problems.length === 0 && o.samples !== undefined && o.elites !== undefined && o.elites > o.samples) problems.push('oracleDefaults.elites (at most samples)');
-  return problems;
-}
+/** What a member must be, as said in an error, and the test of it. */
+type Check = [string, (v: unknown) => boolean];
+type MemberChecks = Record<string, Check>;
 
 /** The members of TaskPlannerDefaults and what each must be, for validateTask. */
-const PLANNER_DEFAULT_CHECKS: Record<keyof TaskPlannerDefaults, [string, (v: unknown) => boolean]> = {
+const PLANNER_DEFAULT_CHECKS: Record<keyof TaskPlannerDefaults, Check> = {
   heightStd: ['number in (0, 10]', (v) => typeof v === 'number' && v > 0 && v <= 10],
   failureWeight: ['finite number >= 0', (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0],
   ratePenalty: ['finite number >= 0', (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0],
@@ -121,36 +110,45 @@ const PLANNER_DEFAULT_CHECKS: Record<keyof TaskPlannerDefaults, [string, (v: unk
   keypointWeight: ['finite number >= 0', (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0],
 };
 
-function plannerDefaultProblems(v: unknown): string[] {
+/** Problems of an optional object member whose keys each have a check (unknown keys are problems too). */
+function memberProblems(field: string, v: unknown, checks: MemberChecks): string[] {
   if (v === undefined) return [];
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return [`plannerDefaults (optional object with ${Object.keys(PLANNER_DEFAULT_CHECKS).join(', ')})`];
+  const known = Object.keys(checks).join(', ');
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return [`${field} (optional object with ${known})`];
   const problems: string[] = [];
   for (const [key, value] of Object.entries(v)) {
-    const check = PLANNER_DEFAULT_CHECKS[key as keyof TaskPlannerDefaults];
-    if (!check) problems.push(`plannerDefaults.${key} (unknown; known: ${Object.keys(PLANNER_DEFAULT_CHECKS).join(', ')})`);
-    else if (value !== undefined && !check[1](value)) problems.push(`plannerDefaults.${key} (${check[0]})`);
+    const check = checks[key];
+    if (!check) problems.push(`${field}.${key} (unknown; known: ${known})`);
+    else if (value !== undefined && !check[1](value)) problems.push(`${field}.${key} (${check[0]})`);
   }
   return problems;
 }
 
-function explorationMixProblems(v: unknown, stateLabels: unknown): string[] {
-  if (v === undefined) return [];
-  const what = `explorationMix (optional object of shares >= 0 with a positive sum, keys from ${SEGMENT_KINDS.join(', ')})`;
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return [what];
-  const problems: string[] = [];
-  let total = 0;
-  for (const [key, value] of Object.entries(v)) {
-    if (!(SEGMENT_KINDS as readonly string[]).includes(key)) problems.push(`explorationMix.${key} (unknown; known: ${SEGMENT_KINDS.join(', ')})`);
-    else if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) problems.push(`explorationMix.${key} (finite share >= 0)`);
-    else total += value;
-  }
-  if (problems.length === 0 && !(total > 0)) problems.push(what);
-  const seeks = isStringList(stateLabels) && stateLabels.includes('x') && stateLabels.includes('z');
-  const shares = v as Record<string, unknown>;
-  if (problems.length === 0 && !seeks && !(typeof shares.wander === 'number' && shares.wander > 0)) {
-    problems.push("explorationMix (pushes seek the object through stateLabels 'x' and 'z', which this task lacks: give wander a share)");
-  }
+const positiveInteger: Check = ['integer >= 1', (v) => typeof v === 'number' && Number.isInteger(v) && v >= 1];
+const ORACLE_DEFAULT_CHECKS: Record<keyof TaskOracleDefaults, Check> = {
+  samples: positiveInteger, elites: positiveInteger, iterations: positiveInteger, horizon: positiveInteger,
+};
+
+function oracleDefaultProblems(v: unknown): string[] {
+  const problems = memberProblems('oracleDefaults', v, ORACLE_DEFAULT_CHECKS);
+  const o = v as TaskOracleDefaults | undefined;
+  if (problems.length === 0 && o?.samples !== undefined && o.elites !== undefined && o.elites > o.samples) problems.push('oracleDefaults.elites (at most samples)');
   return problems;
+}
+
+const share: Check = ['finite share >= 0', (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0];
+const MIX_CHECKS: MemberChecks = Object.fromEntries(SEGMENT_KINDS.map((k) => [k, share]));
+
+function explorationMixProblems(v: unknown, stateLabels: unknown): string[] {
+  const problems = memberProblems('explorationMix', v, MIX_CHECKS);
+  if (v === undefined || problems.length > 0) return problems;
+  const shares = v as Record<string, number | undefined>;
+  if (!(Object.values(shares).reduce((sum: number, x) => sum + (x ?? 0), 0) > 0)) return ['explorationMix (shares with a positive sum)'];
+  const seeks = isStringList(stateLabels) && stateLabels.includes('x') && stateLabels.includes('z');
+  if (!seeks && !((shares.wander ?? 0) > 0)) {
+    return ["explorationMix (pushes seek the object through stateLabels 'x' and 'z', which this task lacks: give wander a share)"];
+  }
+  return [];
 }
 
 const FUNCTIONS = ['build', 'randomize', 'sampleGoal', 'pusherStart', 'placeAtGoal', 'state', 'evaluate'] as const;
@@ -193,7 +191,7 @@ export function validateTask(obj: unknown, source: string): TaskDefinition {
   if (t.validateGoal !== undefined && typeof t.validateGoal !== 'function') problems.push('validateGoal (optional function)');
   if (t.failureDependsOnGoal !== undefined && typeof t.failureDependsOnGoal !== 'boolean') problems.push('failureDependsOnGoal (optional boolean)');
   if (t.plannerHeightStd !== undefined) problems.push('plannerHeightStd (renamed: set plannerDefaults: { heightStd } instead)');
-  problems.push(...plannerDefaultProblems(t.plannerDefaults));
+  problems.push(...memberProblems('plannerDefaults', t.plannerDefaults, PLANNER_DEFAULT_CHECKS));
   problems.push(...oracleDefaultProblems(t.oracleDefaults));
   problems.push(...explorationMixProblems(t.explorationMix, t.stateLabels));
   if (problems.length > 0) {

@@ -21,7 +21,7 @@ const fragile = makeSlideTask({
   // height stays where it starts (a pusher moving up or down by a few mm against the bottle bursts
   // it), a failure costs less than slide's so a slow push is not priced out, and with a keypoint
   // model the keypoints' distance keeps the goal in view beyond the few cm the scene's resolves.
-  // The jolt's weight is 10, not 2 (session 12): a turn of 15-25 deg or a 3 mm dip at the first
+  // The jolt's weight is 10, not 2 (session 12): a turn of 16-24 deg or a 3 mm dip at the first
   // contact is what still burst it, and at 10 jepa-cem's bursts fell from 10 to 2 of 100 at the
   // same success, jepa-mppi's from 29 to 8 of 100 with 10 more successes (at 20 MPPI stalls).
   plannerDefaults: { heightStd: 0.05, failureWeight: 3, ratePenalty: 10, lattice: [0.05, 0.07, 0.09], keypointWeight: 2 },

@@ -173,7 +173,7 @@ describe('task loading', () => {
     expect(validateTask({ ...slide, explorationMix: { 'push-gentle': 1, wander: 0.2 } }, 'x.ts').explorationMix).toEqual({ 'push-gentle': 1, wander: 0.2 });
     expect(() => validateTask({ ...slide, explorationMix: { pushLow: 1, press: -1 } }, 'x.ts'))
       .toThrow(/explorationMix\.pushLow \(unknown; known: push-low, push-gentle, push-high, press, wander\), explorationMix\.press \(finite share >= 0\)/);
-    expect(() => validateTask({ ...slide, explorationMix: { press: 0 } }, 'x.ts')).toThrow(/explorationMix \(optional object of shares >= 0 with a positive sum/);
+    expect(() => validateTask({ ...slide, explorationMix: { press: 0 } }, 'x.ts')).toThrow(/explorationMix \(shares with a positive sum\)/);
     expect(() => validateTask({ ...slide, explorationMix: [0.5] }, 'x.ts')).toThrow(/explorationMix \(optional object/);
     // Pushes find the object through the state's x and z; without them only wandering is possible.
     const blind = { ...slide, stateLabels: ['px', 'pz'] };
