@@ -142,10 +142,10 @@ export async function runPlanCommand(o: PlanCommandOptions, write: (s: string) =
   }
 }
 
-/** The flag each task planner default corresponds to. */
-const TASK_DEFAULT_FLAGS: Record<string, string> = {
-  samples: '--samples', elites: '--elites', iterations: '--iterations', horizon: '--horizon', heightStd: '--height-std', failureWeight: '--failure-weight', ratePenalty: '--rate-penalty', lattice: '--lattice', keypointWeight: '--keypoint-weight',
-};
+/** The flag that sets a search setting: its name in kebab case (heightStd -> --height-std). */
+function flagOf(setting: string): string {
+  return `--${setting.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
 
 /**
  * The settings a planner runs with, as the flags that would set them, so a run can be repeated
@@ -160,6 +160,6 @@ export function formatSettings(planner: PlannerName, s: SearchSettings, fromTask
       `--height-std ${s.heightStd ?? 1}`, `--rate-penalty ${s.ratePenalty ?? 0}`,
       `--lattice ${s.lattice && s.lattice.length > 0 ? s.lattice.join(',') : 'off'}`, `--keypoint-weight ${s.keypointWeight ?? 0}`);
   }
-  const task = fromTask.length > 0 ? ` (task ${taskId} sets ${fromTask.map((k) => TASK_DEFAULT_FLAGS[k] ?? k).join(', ')})` : '';
+  const task = fromTask.length > 0 ? ` (task ${taskId} sets ${fromTask.map(flagOf).join(', ')})` : '';
   return `settings: ${parts.join(' ')}${task}`;
 }

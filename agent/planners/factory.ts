@@ -50,7 +50,7 @@ export function resolveSettings(name: PlannerName, overrides: Partial<SearchSett
     ? { ...SEARCH_DEFAULTS, ...ORACLE_DEFAULTS }
     : name === 'jepa-mppi' ? { ...SEARCH_DEFAULTS, samples: MPPI_DEFAULTS.samples, iterations: MPPI_DEFAULTS.iterations } : SEARCH_DEFAULTS;
   const defined = (o: object) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
-  const fromTask = task && name !== 'random' ? defined(task) : {};
+  const fromTask = task ? defined(task) : {};
   const s = { ...base, ...fromTask, ...defined(overrides) } as SearchSettings;
   if (s.failureWeight !== undefined && !(Number.isFinite(s.failureWeight) && s.failureWeight >= 0)) {
     throw new UserError(`--failure-weight must be a finite number >= 0; got ${s.failureWeight}`,
@@ -81,9 +81,10 @@ export function resolveSettings(name: PlannerName, overrides: Partial<SearchSett
  */
 function taskLayerFor(name: PlannerName, model: WorldModel | undefined, task: PlannerContext['task']): TaskPlannerDefaults | TaskOracleDefaults | undefined {
   if (name === 'oracle') return task?.oracleDefaults;
-  const defaults = modelKindFor(name) === undefined ? undefined : task?.plannerDefaults;
+  const kind = modelKindFor(name);
+  const defaults = kind === undefined ? undefined : task?.plannerDefaults;
   if (!defaults || defaults.keypointWeight === undefined) return defaults;
-  const usable = modelKindFor(name) === 'jepa' && (model?.keypointDims ?? 0) > 0;
+  const usable = kind === 'jepa' && (model?.keypointDims ?? 0) > 0;
   return usable ? defaults : { ...defaults, keypointWeight: undefined };
 }
 
