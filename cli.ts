@@ -57,7 +57,8 @@ program
   .option('--hidden <n>', 'hidden units of the encoder (and decoder) MLP', intFlag(8, 4096), TD.hidden)
   .option('--predictor-hidden <n>', 'hidden units of the predictor MLP (planners call it for every candidate at every horizon step)', intFlag(8, 4096), TD.predictorHidden)
   .option('--frames <n>', 'depth frames per observation: 1, or 2 (current + previous, so the latent carries velocities; depth only)', intFlag(1, 2), TD.frames)
-  .option('--keypoints <n>', 'spatial-softmax keypoints in the JEPA depth encoder: the image coordinates of n attention maps, mixed, become 2n of the --latent dims and grow linearly with how far the object moved (0 = none; see README, Architecture)', intFlag(0, 16), TD.keypoints)
+  .option('--keypoints <n>', 'keypoints in the JEPA depth encoder: the image coordinates of n attention maps, mixed, become 2n of the --latent dims and grow linearly with how far the object moved (0 = none; see README, Architecture)', intFlag(0, 16), TD.keypoints)
+  .option('--keypoint-map <kind>', 'how a keypoint map weighs pixels: threshold (how much nearer than a learned depth, over every pixel; the map\'s mean follows the object to a fraction of a pixel) or softmax (of the depth with a learned sharpness, on a pooled image; snaps between pooled pixels)', choiceFlag(['softmax', 'threshold'] as const), TD.keypointMap)
   .option('--eval-every <n>', 'validate and checkpoint every n steps', intFlag(1), TD.evalEvery)
   .option('--head-steps <n>', 'Adam steps of the failure head\'s fit at each checkpoint', intFlag(1, 1000000), TD.headSteps)
   .option('--head-transitions <n>', 'most training transitions the failure head sees (beyond it, negatives are subsampled; every failure is kept)', intFlag(100), TD.headTransitions)
@@ -66,7 +67,7 @@ program
     await runTrain({
       ...trainDefaults, data: o.data, out: o.out, model: o.model, steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed,
       backend: o.backend, resume: Boolean(o.resume), obs: o.obs, latent: o.latent, proprio: o.proprio, reg: o.reg, regWeight: o.regWeight, smoothWeight: o.smoothWeight,
-      target: o.target, ema: o.ema, loss: o.loss, k: o.k, hidden: o.hidden, predictorHidden: o.predictorHidden, frames: o.frames, keypoints: o.keypoints, evalEvery: o.evalEvery,
+      target: o.target, ema: o.ema, loss: o.loss, k: o.k, hidden: o.hidden, predictorHidden: o.predictorHidden, frames: o.frames, keypoints: o.keypoints, keypointMap: o.keypointMap, evalEvery: o.evalEvery,
       headSteps: o.headSteps, headTransitions: o.headTransitions, commandLine: process.argv.slice(2).join(' '),
     });
   });

@@ -1,6 +1,7 @@
 // Default training settings, in a module without tfjs so cli.ts can show them in --help without
 // loading TensorFlow.js. Chosen to fit a ~6-8 minute run on a 2-core machine (wasm, 1 thread).
 import type { LossKind, TargetKind } from './model/networks.ts';
+import type { KeypointMap } from './model/encoder.ts';
 import type { RegKind } from './model/regularizers.ts';
 import type { ModelKind } from './worldModel.ts';
 
@@ -21,6 +22,7 @@ export const TRAIN_DEFAULTS = {
   predictorHidden: 128,
   frames: 1,
   keypoints: 0,
+  keypointMap: 'threshold' as KeypointMap,
   steps: 3000,
   batch: 128,
   lr: 1e-3,

@@ -7,7 +7,7 @@ import { UserError } from '../sim/errors.ts';
 import type { EnvSpec, EpisodeData } from '../sim/types.ts';
 import { saveCheckpoint, type CheckpointConfig } from './checkpoint.ts';
 import { describeFailure, failureHeadInfo, refitFailureHead, type FailureMetrics } from './failureFit.ts';
-import { defaultEncoderConfig, framesOf } from './model/encoder.ts';
+import { defaultEncoderConfig, framesOf, type KeypointMap } from './model/encoder.ts';
 import { termNames, trainStep } from './model/jepa.ts';
 import { buildNetworks, disposeNetworks, type ModelConfig, type Networks, type ObjectiveConfig } from './model/networks.ts';
 import { probeModel, probeSpecFor } from './probes.ts';
@@ -30,6 +30,8 @@ export interface ModelOptions extends ObjectiveConfig {
   frames: number;
   /** Spatial-softmax keypoints in the depth encoder's scene latent (0: none). */
   keypoints: number;
+  /** How the keypoint maps weigh pixels (encoder.ts, SpatialSoftmax). */
+  keypointMap: KeypointMap;
 }
 
 export interface LoopOptions {
@@ -72,7 +74,7 @@ export function modelConfigFrom(o: ModelOptions, spec: EnvSpec): ModelConfig {
   // The split needs an image to take the scene from; the state ablation stays mixed.
   const bodyDim = o.proprio === 'split' && obs === 'depth' ? vecDim : 0;
   const latentDim = o.latent + bodyDim;
-  const encoder = { ...defaultEncoderConfig(obs, height, width, vecDim, latentDim, bodyDim, frames, o.keypoints), hidden: o.hidden };
+  const encoder = { ...defaultEncoderConfig(obs, height, width, vecDim, latentDim, bodyDim, frames, o.keypoints, o.keypointMap), hidden: o.hidden };
   return {
     kind: o.model, obs, encoder,
     predictor: { latentDim, actionDim: 3, hidden: o.predictorHidden, layers: 2 },

@@ -38,7 +38,15 @@ export interface EncoderConfig {
    * 0 or absent: none.
    */
   keypoints?: number;
+  /**
+   * How each keypoint map weighs the pixels: 'softmax' (absent: checkpoints before the choice)
+   * or 'threshold' (how much nearer than a learned depth each pixel is). See SpatialSoftmax.
+   */
+  keypointMap?: KeypointMap;
 }
+
+export type KeypointMap = 'softmax' | 'threshold';
+export const KEYPOINT_MAPS: readonly KeypointMap[] = ['softmax', 'threshold'];
 
 export function keypointsOf(cfg: Pick<EncoderConfig, 'keypoints'>): number {
   return cfg.keypoints ?? 0;
@@ -57,14 +65,18 @@ function coordinateRows(height: number, width: number): [tf.Tensor3D, tf.Tensor3
   return [tf.tensor3d(gx, [1, 1, height * width]), tf.tensor3d(gy, [1, 1, height * width])];
 }
 
-/** Pooling factor for the keypoint maps: the largest of 1, 2, 4, ... that leaves >= 16 pixels a side. */
-export function keypointPool(height: number, width: number): number {
+/**
+ * Pooling factor for the keypoint maps: for softmax maps the largest of 1, 2, 4, ... that leaves
+ * >= 16 pixels a side; threshold maps take every pixel (see SpatialSoftmax).
+ */
+export function keypointPool(height: number, width: number, map: KeypointMap = 'softmax'): number {
   let p = 1;
+  if (map === 'threshold') return p;
   while (height % (2 * p) === 0 && width % (2 * p) === 0 && height / (2 * p) >= 16 && width / (2 * p) >= 16) p *= 2;
   return p;
 }
 
-interface SpatialSoftmaxArgs { keypoints: number; height: number; width: number; seed?: number; name?: string }
+interface SpatialSoftmaxArgs { keypoints: number; height: number; width: number; map?: KeypointMap; seed?: number; name?: string }
 
 /**
  * [N, H*W] normalized depth -> [N, 2K]: K softmax attention maps over the pixels, map k with the
@@ -74,6 +86,16 @@ interface SpatialSoftmaxArgs { keypoints: number; height: number; width: number;
  * training step 2.3x slower on wasm. Even as broadcast multiplies and sums, every op over
  * N x K x pixels costs a few ms on wasm, so the image is average-pooled to 16x16 first (1.9 cm
  * pixels become 3.8 cm; the expectation still places the object between pixel centres).
+ *
+ * The 'threshold' map weighs pixel i by relu(t_k - depth_i), how much nearer it is than a learned
+ * depth t_k, and takes the weighted mean position: the centre of the object's nearer-than-t_k
+ * mass. Over every pixel (unpooled: pooled cells place their mass at their centres, which made
+ * quarter-pixel moves show as steps of 0.17-0.4 pixel), that mean moves linearly with the
+ * object, to a fraction of a pixel, wherever it stands. The softmax's did not: its sharpness stayed where it started (scale -2.7 to -3.2), so
+ * it snapped between pooled pixels, and in fragile's shipped model the keypoints' distance rose
+ * by 0.06 from 5 to 15 mm off the goal and jumped by 0.8 between 30 and 35 mm (session 13). Maps
+ * with different t_k see different parts (a low one the whole bottle, a high one its top, which
+ * leans with the tilt). Pixels nearer than no t_k (the bottle gone) weigh 0 and the map reads 0.
  */
 export class SpatialSoftmax extends tf.layers.Layer {
   static readonly className = 'SpatialSoftmax';
@@ -81,6 +103,7 @@ export class SpatialSoftmax extends tf.layers.Layer {
   private readonly height: number;
   private readonly width: number;
   private readonly seed: number;
+  private readonly map: KeypointMap;
   /** Average-pooling factor: the maps are taken at most 16 pixels a side (see the class comment). */
   private readonly pool: number;
   private scale: tf.LayerVariable | null = null;
@@ -94,12 +117,17 @@ export class SpatialSoftmax extends tf.layers.Layer {
     this.height = args.height;
     this.width = args.width;
     this.seed = args.seed ?? 0;
-    this.pool = keypointPool(args.height, args.width);
+    this.map = args.map ?? 'softmax';
+    this.pool = keypointPool(args.height, args.width, this.map);
   }
 
   override build(): void {
-    this.scale = this.addWeight('scale', [this.keypoints], 'float32',
-      tf.initializers.randomUniform({ minval: -3, maxval: -1, seed: this.seed }));
+    // Thresholds in normalized depth (0 is the data's mean depth at that pixel, the bare table
+    // wherever the object seldom stands; the top of an upright bottle is near -2): spread so the
+    // maps start on different parts of the object.
+    this.scale = this.map === 'softmax'
+      ? this.addWeight('scale', [this.keypoints], 'float32', tf.initializers.randomUniform({ minval: -3, maxval: -1, seed: this.seed }))
+      : this.addWeight('threshold', [this.keypoints], 'float32', tf.initializers.randomUniform({ minval: -1.2, maxval: -0.3, seed: this.seed }));
     // Kept: build may run inside a caller's tidy.
     this.grid = coordinateRows(this.height / this.pool, this.width / this.pool).map((t) => tf.keep(t));
     this.built = true;
@@ -126,8 +154,15 @@ export class SpatialSoftmax extends tf.layers.Layer {
       const p = this.pool;
       const [h, w] = [this.height / p, this.width / p];
       const x = p === 1 ? raw : tf.reshape(tf.mean(tf.reshape(raw, [-1, h, p, w, p]), [2, 4]), [-1, h * w]);
-      const logits = tf.mul(tf.expandDims(x, 1), tf.reshape(this.scale!.read(), [1, K, 1]));
-      const attention = tf.softmax(logits, -1);
+      const perMap = tf.reshape(this.scale!.read(), [1, K, 1]);
+      let attention: tf.Tensor;
+      if (this.map === 'softmax') {
+        attention = tf.softmax(tf.mul(tf.expandDims(x, 1), perMap), -1);
+      } else {
+        const mass = tf.relu(tf.sub(perMap, tf.expandDims(x, 1)));
+        // The small constant keeps an empty map (nothing nearer than t_k) at 0 instead of 0/0.
+        attention = tf.div(mass, tf.add(tf.sum(mass, -1, true), 1e-3));
+      }
       const [gx, gy] = this.grid!;
       // [N, K, 2] -> [N, 2K] as x1, y1, x2, y2, ...
       return tf.reshape(tf.stack([tf.sum(tf.mul(attention, gx), -1), tf.sum(tf.mul(attention, gy), -1)], 2), [-1, 2 * K]);
@@ -135,7 +170,7 @@ export class SpatialSoftmax extends tf.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), keypoints: this.keypoints, height: this.height, width: this.width, seed: this.seed };
+    return { ...super.getConfig(), keypoints: this.keypoints, height: this.height, width: this.width, map: this.map, seed: this.seed };
   }
 }
 tf.serialization.registerClass(SpatialSoftmax);
@@ -144,8 +179,9 @@ export function framesOf(cfg: Pick<EncoderConfig, 'frames'>): number {
   return cfg.frames ?? 1;
 }
 
-export function defaultEncoderConfig(obs: 'depth' | 'state', height: number, width: number, vecDim: number, latentDim: number, bodyDim = 0, frames = 1, keypoints = 0): EncoderConfig {
-  return { obs, height, width, patch: 8, patchFeatures: 32, vecDim, hidden: 256, latentDim, bodyDim, frames, ...(keypoints > 0 ? { keypoints } : {}) };
+export function defaultEncoderConfig(obs: 'depth' | 'state', height: number, width: number, vecDim: number, latentDim: number, bodyDim = 0, frames = 1, keypoints = 0,
+  keypointMap: KeypointMap = 'softmax'): EncoderConfig {
+  return { obs, height, width, patch: 8, patchFeatures: 32, vecDim, hidden: 256, latentDim, bodyDim, frames, ...(keypoints > 0 ? { keypoints, keypointMap } : {}) };
 }
 
 /** Leading latent dims that describe the scene (all of them for an unsplit encoder). */
@@ -182,7 +218,7 @@ export function buildEncoder(cfg: EncoderConfig, name: string, seed: number): tf
       .apply(patches) as tf.SymbolicTensor;
     let flat = tf.layers.flatten().apply(feats) as tf.SymbolicTensor;
     if (K > 0) {
-      const points = new SpatialSoftmax({ keypoints: K, height: H, width: W, seed: seed * 101 + 7, name: `${name}_kp` }).apply(img) as tf.SymbolicTensor;
+      const points = new SpatialSoftmax({ keypoints: K, height: H, width: W, map: cfg.keypointMap, seed: seed * 101 + 7, name: `${name}_kp` }).apply(img) as tf.SymbolicTensor;
       kp = tf.layers.dense({ units: 2 * K, kernelInitializer: init(4), name: `${name}_kpz` }).apply(points) as tf.SymbolicTensor;
       flat = tf.layers.concatenate().apply([flat, points]) as tf.SymbolicTensor;
     }
@@ -211,7 +247,7 @@ export function encoderMacs(cfg: EncoderConfig): number {
     const K = keypointsOf(cfg);
     if (K > 0) {
       // The pooling, logits and the two coordinate averages per map, the mix; the MLP reads the coordinates too.
-      macs += cfg.height * cfg.width + (cfg.height * cfg.width * K * 3) / keypointPool(cfg.height, cfg.width) ** 2 + 4 * K * K;
+      macs += cfg.height * cfg.width + (cfg.height * cfg.width * K * 3) / keypointPool(cfg.height, cfg.width, cfg.keypointMap) ** 2 + 4 * K * K;
       inDim += 2 * K;
     }
   }
