@@ -92,10 +92,10 @@ function withGentlePushFlags(cmd: Command): Command {
 /** Search flags shared by plan and bench; unset ones take each planner's documented defaults. */
 function withSearchFlags(cmd: Command): Command {
   const search = cmd
-    .option('--samples <n>', `candidate action sequences per iteration (default ${CEM.samples}; oracle 24)`, intFlag(2))
-    .option('--elites <n>', `elites kept per CEM iteration (default ${CEM.elites}; oracle 5)`, intFlag(1))
-    .option('--iterations <n>', `optimizer iterations per MPC step (default ${CEM.iterations}; oracle 2)`, intFlag(1))
-    .option('--horizon <n>', `planning horizon in agent steps (default ${CEM.horizon}; oracle 5)`, intFlag(1, 100))
+    .option('--samples <n>', `candidate action sequences per iteration (default ${CEM.samples}; oracle 24; unless the task sets its own, as fragile does)`, intFlag(2))
+    .option('--elites <n>', `elites kept per CEM iteration (default ${CEM.elites}; oracle 5, unless the task sets its own)`, intFlag(1))
+    .option('--iterations <n>', `optimizer iterations per MPC step (default ${CEM.iterations}; oracle 2; unless the task sets its own, as fragile does)`, intFlag(1))
+    .option('--horizon <n>', `planning horizon in agent steps (default ${CEM.horizon}; oracle 5, unless the task sets its own, as fragile does)`, intFlag(1, 100))
     .option('--execute <n>', 'actions executed per replan', intFlag(1, 100), 1)
     .option('--distance <kind>', 'energy distance: l1 or l2 (default l1)', choiceFlag(['l1', 'l2'] as const))
     .option('--temperature <x>', 'MPPI temperature, relative to the spread of the energies (default 0.1)', floatFlag(1e-6))

@@ -87,6 +87,14 @@ export interface TaskPlannerDefaults {
    * applies only with a model trained with `--keypoints`; others plan without it.
    */
   keypointWeight?: number;
+  /**
+   * The search budget: candidate sequences per iteration and iterations per step (global
+   * defaults 192 and 2; `--samples`, `--iterations`). fragile trades samples for an iteration
+   * (128 x 3 evaluates as many sequences as 192 x 2), because its push has to be aimed within a
+   * few degrees and a third refit finds it more often.
+   */
+  samples?: number;
+  iterations?: number;
 }
 
 /** What a task may set for the oracle's search (`--samples`, `--elites`, `--iterations`, `--horizon`). */
@@ -101,6 +109,8 @@ export interface TaskOracleDefaults {
 type Check = [string, (v: unknown) => boolean];
 type MemberChecks = Record<string, Check>;
 
+const positiveInteger: Check = ['integer >= 1', (v) => typeof v === 'number' && Number.isInteger(v) && v >= 1];
+
 /** The members of TaskPlannerDefaults and what each must be, for validateTask. */
 const PLANNER_DEFAULT_CHECKS: Record<keyof TaskPlannerDefaults, Check> = {
   heightStd: ['number in (0, 10]', (v) => typeof v === 'number' && v > 0 && v <= 10],
@@ -108,6 +118,8 @@ const PLANNER_DEFAULT_CHECKS: Record<keyof TaskPlannerDefaults, Check> = {
   ratePenalty: ['finite number >= 0', (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0],
   lattice: ['non-empty array of speeds in (0, 10] m/s', (v) => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && x > 0 && x <= 10)],
   keypointWeight: ['finite number >= 0', (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0],
+  samples: positiveInteger,
+  iterations: positiveInteger,
 };
 
 /** Problems of an optional object member whose keys each have a check (unknown keys are problems too). */
@@ -124,7 +136,6 @@ function memberProblems(field: string, v: unknown, checks: MemberChecks): string
   return problems;
 }
 
-const positiveInteger: Check = ['integer >= 1', (v) => typeof v === 'number' && Number.isInteger(v) && v >= 1];
 const ORACLE_DEFAULT_CHECKS: Record<keyof TaskOracleDefaults, Check> = {
   samples: positiveInteger, elites: positiveInteger, iterations: positiveInteger, horizon: positiveInteger,
 };

@@ -69,7 +69,9 @@ export function resolveSettings(name: PlannerName, overrides: Partial<SearchSett
     throw new UserError(`--lattice speeds must be finite numbers > 0; got ${s.lattice.join(',')}`, 'pass pusher speeds in m/s, e.g. --lattice 0.05,0.07,0.09');
   }
   if (s.elites > s.samples) {
-    throw new UserError(`--elites ${s.elites} is larger than --samples ${s.samples}`, 'choose fewer elites than samples, e.g. --elites 30 --samples 256');
+    const samplesFromTask = (fromTask as Partial<SearchSettings>).samples !== undefined && overrides.samples === undefined;
+    throw new UserError(`--elites ${s.elites} is larger than --samples ${s.samples}${samplesFromTask ? ' (the task\'s own default)' : ''}`,
+      'choose fewer elites than samples, e.g. --elites 30 --samples 256');
   }
   return s;
 }

@@ -252,6 +252,25 @@ describe('a task\'s planner defaults', () => {
     planner.dispose();
   });
 
+  it('set the model planners\' search budget, below the flags, and the planner searches with it', () => {
+    const budget = { plannerDefaults: { samples: 16, iterations: 3 } };
+    const kp = new KeypointToyModel(2);
+    const own = effectiveSettings('jepa-cem', { model: kp, task: budget, settings: { elites: 4 } });
+    expect([own.settings.samples, own.settings.iterations]).toEqual([16, 3]);
+    expect(own.fromTask.sort()).toEqual(['iterations', 'samples']);
+    expect(effectiveSettings('jepa-cem', { model: kp, task: budget, settings: { iterations: 1, elites: 4 } }).settings.iterations).toBe(1);
+    // The oracle keeps its own budget.
+    expect(effectiveSettings('oracle', { task: budget }).settings.iterations).toBe(2);
+    const env = new PointEnv();
+    const planner = createPlanner('jepa-cem', { env, model: kp, task: budget, settings: { elites: 4 } });
+    planner.begin(obsAt(0.05, 0.03, 0.1), 1);
+    expect(planner.plan(obsAt(0, 0, 0.1)).energyPerIteration).toHaveLength(3);
+    planner.dispose();
+    // A task budget smaller than the elites is refused, and the error says where the samples came from.
+    expect(() => createPlanner('jepa-cem', { env, model: kp, task: budget })).toThrow(/--elites 30 is larger than --samples 16 \(the task's own default\)/);
+    kp.dispose();
+  });
+
   it('change what the planner does: the task\'s rate penalty steadies an episode as the flag does, and the flag turns it off', () => {
     const plain = executedJolts({});
     const fromTask = { plannerDefaults: { ratePenalty: 5 } };

@@ -154,6 +154,8 @@ describe('task loading', () => {
       .toThrow(/plannerDefaults\.failureWeight \(finite number >= 0\), plannerDefaults\.lattice \(non-empty array of speeds/);
     expect(() => validateTask({ ...builtinTasks.slide, plannerDefaults: { latice: [0.05] } }, 'x.ts')).toThrow(/plannerDefaults\.latice \(unknown; known: heightStd, failureWeight/);
     expect(() => validateTask({ ...builtinTasks.slide, plannerDefaults: 0.2 }, 'x.ts')).toThrow(/plannerDefaults \(optional object/);
+    expect(() => validateTask({ ...builtinTasks.slide, plannerDefaults: { samples: 0, iterations: 2.5 } }, 'x.ts'))
+      .toThrow(/plannerDefaults\.samples \(integer >= 1\), plannerDefaults\.iterations \(integer >= 1\)/);
     expect(() => validateTask({ ...builtinTasks.slide, plannerHeightStd: 0.2 }, 'x.ts')).toThrow(/plannerHeightStd \(renamed: set plannerDefaults: \{ heightStd \} instead\)/);
     expect(validateTask({ ...builtinTasks.tip, plannerDefaults: { heightStd: 1 } }, 'x.ts').plannerDefaults).toEqual({ heightStd: 1 });
     for (const t of Object.values(builtinTasks)) expect(() => validateTask(t, t.id)).not.toThrow();
