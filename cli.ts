@@ -44,6 +44,7 @@ program
   .option('--seed <n>', 'seed for initialisation, batches and the validation split', intFlag(0), TD.seed)
   .option('--backend <name>', 'tfjs backend: auto, tensorflow, wasm, cpu', choiceFlag(['auto', 'tensorflow', 'wasm', 'cpu'] as const), 'auto')
   .option('--resume', 'continue from the checkpoint in --out (model flags are taken from it)')
+  .option('--task <id|file>', 'the task whose own training defaults (trainDefaults) fill in flags not given; default: the dataset\'s task, if built in (fragile sets --keypoints 4 and a larger failure-head fit)')
   .option('--obs <kind>', 'encoder input: depth, or state (privileged-state ablation)', choiceFlag(['depth', 'state'] as const), TD.obs)
   .option('--latent <n>', 'latent dimensions learned from the observation (with --proprio split, 3 body dims come on top)', intFlag(2, 1024), TD.latent)
   .option('--proprio <mode>', 'split: latent = [scene from depth, normalized proprio], planners compare only the scene with the goal; mixed: proprio feeds every dim', choiceFlag(['split', 'mixed'] as const), TD.proprio)
@@ -62,13 +63,14 @@ program
   .option('--eval-every <n>', 'validate and checkpoint every n steps', intFlag(1), TD.evalEvery)
   .option('--head-steps <n>', 'Adam steps of the failure head\'s fit at each checkpoint', intFlag(1, 1000000), TD.headSteps)
   .option('--head-transitions <n>', 'most training transitions the failure head sees (beyond it, negatives are subsampled; every failure is kept)', intFlag(100), TD.headTransitions)
-  .action(async (o) => {
+  .action(async (o, cmd: Command) => {
     const { runTrain, trainDefaults } = await import('./agent/train.ts');
     await runTrain({
       ...trainDefaults, data: o.data, out: o.out, model: o.model, steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed,
       backend: o.backend, resume: Boolean(o.resume), obs: o.obs, latent: o.latent, proprio: o.proprio, reg: o.reg, regWeight: o.regWeight, smoothWeight: o.smoothWeight,
       target: o.target, ema: o.ema, loss: o.loss, k: o.k, hidden: o.hidden, predictorHidden: o.predictorHidden, frames: o.frames, keypoints: o.keypoints, keypointMap: o.keypointMap, evalEvery: o.evalEvery,
       headSteps: o.headSteps, headTransitions: o.headTransitions, commandLine: process.argv.slice(2).join(' '),
+      task: o.task, explicit: Object.keys(o).filter((k) => cmd.getOptionValueSource(k) === 'cli'),
     });
   });
 

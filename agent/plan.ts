@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { Env } from '../sim/env.ts';
 import { UserError } from '../sim/errors.ts';
+import { flagOf } from '../sim/flags.ts';
 import { EVAL_SEED_BASE, EVAL_SEED_SPAN, deriveSeed } from '../sim/rng.ts';
 import { loadTask } from '../sim/tasks/registry.ts';
 import type { TaskDefinition } from '../sim/task.ts';
@@ -140,11 +141,6 @@ export async function runPlanCommand(o: PlanCommandOptions, write: (s: string) =
   } finally {
     rig.dispose();
   }
-}
-
-/** The flag that sets a search setting: its name in kebab case (heightStd -> --height-std). */
-function flagOf(setting: string): string {
-  return `--${setting.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
 /**

@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { ensureWritableTarget } from '../sim/atomicWrite.ts';
 import { UserError } from '../sim/errors.ts';
+import { flagOf } from '../sim/flags.ts';
+import type { TaskDefinition, TaskTrainDefaults } from '../sim/task.ts';
+import { builtinTasks, loadTask } from '../sim/tasks/registry.ts';
 import type { EnvSpec, EpisodeData } from '../sim/types.ts';
 import { initBackend, type BackendChoice } from './backend.ts';
 import { loadNetwork, readCheckpointConfig } from './checkpoint.ts';
@@ -22,11 +25,49 @@ export interface TrainOptions extends ModelOptions, LoopOptions {
   backend: BackendChoice;
   resume: boolean;
   commandLine: string;
+  /**
+   * The task whose `trainDefaults` apply (an id or a task file); absent: the dataset's task, if it
+   * is a built-in. Its id must be the dataset's.
+   */
+  task?: string;
+  /** Options the user gave explicitly (TrainOptions keys): a task's defaults never override them. */
+  explicit?: readonly string[];
   /** Progress display: a bar on a TTY, plain lines otherwise; 'none' for tests. */
   progress?: 'auto' | 'lines' | 'none';
 }
 
 export const trainDefaults = { ...defaultModelOptions, ...defaultLoopOptions };
+
+/**
+ * The options with the task's own training defaults filled in wherever the user gave no flag, and
+ * the names of those taken from the task. A task's keypoints go only to a model that can have
+ * them (the JEPA's one-frame depth encoder with latent dims to spare), as a task's keypoint weight
+ * goes only to keypoint models, so one task file serves every model. With --resume the model
+ * comes from the checkpoint and only the head's budget applies.
+ */
+export function withTaskTrainDefaults(opts: TrainOptions, task: TaskTrainDefaults | undefined): { opts: TrainOptions; fromTask: (keyof TaskTrainDefaults)[] } {
+  const explicit = new Set(opts.explicit ?? []);
+  const out = { ...opts };
+  const fromTask: (keyof TaskTrainDefaults)[] = [];
+  for (const [key, value] of Object.entries(task ?? {}) as [keyof TaskTrainDefaults, number | undefined][]) {
+    if (value === undefined || explicit.has(key)) continue;
+    if (key === 'keypoints' && (opts.resume || opts.model !== 'jepa' || opts.obs !== 'depth' || opts.frames !== 1 || 2 * value >= opts.latent)) continue;
+    out[key] = value;
+    fromTask.push(key);
+  }
+  return { opts: out, fromTask };
+}
+
+/** The task named by --task, else the dataset's task when it is a built-in; its id must be the dataset's. */
+async function trainingTask(opts: TrainOptions, spec: EnvSpec): Promise<TaskDefinition | undefined> {
+  if (opts.task === undefined) return Object.hasOwn(builtinTasks, spec.taskId) ? builtinTasks[spec.taskId] : undefined;
+  const task = await loadTask(opts.task);
+  if (task.id !== spec.taskId) {
+    throw new UserError(`--task ${opts.task} is task '${task.id}', but '${opts.data}' holds episodes of task '${spec.taskId}'`,
+      `pass the task file the dataset was collected with, or drop --task`);
+  }
+  return task;
+}
 
 async function fileSha256(path: string): Promise<string> {
   const h = createHash('sha256');
@@ -66,7 +107,8 @@ async function resumeState(out: string, sha: string, log: (s: string) => void): 
   return { nets, config, history };
 }
 
-export async function runTrain(opts: TrainOptions, log: (s: string) => void = (s) => process.stderr.write(s + '\n')): Promise<{ out: string; last: MetricsRecord | undefined }> {
+export async function runTrain(given: TrainOptions, log: (s: string) => void = (s) => process.stderr.write(s + '\n')): Promise<{ out: string; last: MetricsRecord | undefined }> {
+  let opts = given;
   if (!existsSync(opts.data)) {
     throw new UserError(`dataset '${opts.data}' does not exist`, 'collect one first, e.g. jepa-mpc collect --task slide --episodes 200 --out data/slide.h5');
   }
@@ -89,6 +131,11 @@ export async function runTrain(opts: TrainOptions, log: (s: string) => void = (s
   const { episodes, spec } = await loadEpisodes(opts.data);
   const sha = await fileSha256(opts.data);
   log(`data: ${episodes.length} episodes, ${episodes.reduce((s, e) => s + e.length, 0)} steps from '${opts.data}' (task ${spec.taskId})`);
+  const layered = withTaskTrainDefaults(opts, (await trainingTask(opts, spec))?.trainDefaults);
+  opts = layered.opts;
+  if (layered.fromTask.length > 0) {
+    log(`task ${spec.taskId} sets ${layered.fromTask.map((k) => `${flagOf(k)} ${opts[k]}`).join(' ')} (its trainDefaults; a flag overrides each)`);
+  }
   const resume = opts.resume ? await resumeState(opts.out, sha, log) : undefined;
   if (resume && resume.config.training.step > opts.steps) {
     disposeNetworks(resume.nets);

@@ -62,3 +62,8 @@ export function floatListFlag(min: number, max = Number.POSITIVE_INFINITY, offWo
     });
   };
 }
+
+/** The flag that sets an option: its name in kebab case (heightStd -> --height-std). */
+export function flagOf(option: string): string {
+  return `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}

@@ -65,6 +65,21 @@ export interface TaskDefinition {
    * task without them can only wander.
    */
   explorationMix?: Partial<ExplorationMix>;
+  /**
+   * `train`'s defaults for this task's data, below the flags of the same name: the recipe a
+   * default `train` should follow for the task's model to plan it. Applied when the dataset's task
+   * is this built-in, or when `train --task` names this file.
+   */
+  trainDefaults?: TaskTrainDefaults;
+}
+
+/** What a task may set for `train` (`--keypoints`, `--head-steps`, `--head-transitions`); the flags override each. */
+export interface TaskTrainDefaults {
+  /** Keypoints in the JEPA's one-frame depth encoder (others train without them). */
+  keypoints?: number;
+  /** The failure head's fit: Adam steps, and the cap on training transitions it sees. */
+  headSteps?: number;
+  headTransitions?: number;
 }
 
 /** What a task may set for the model planners (README "Add a task"); the flags override each. */
@@ -136,6 +151,12 @@ function memberProblems(field: string, v: unknown, checks: MemberChecks): string
   return problems;
 }
 
+const TRAIN_DEFAULT_CHECKS: Record<keyof TaskTrainDefaults, Check> = {
+  keypoints: ['integer from 0 to 16', (v) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 16],
+  headSteps: positiveInteger,
+  headTransitions: ['integer >= 100', (v) => typeof v === 'number' && Number.isInteger(v) && v >= 100],
+};
+
 const ORACLE_DEFAULT_CHECKS: Record<keyof TaskOracleDefaults, Check> = {
   samples: positiveInteger, elites: positiveInteger, iterations: positiveInteger, horizon: positiveInteger,
 };
@@ -204,6 +225,7 @@ export function validateTask(obj: unknown, source: string): TaskDefinition {
   if (t.plannerHeightStd !== undefined) problems.push('plannerHeightStd (renamed: set plannerDefaults: { heightStd } instead)');
   problems.push(...memberProblems('plannerDefaults', t.plannerDefaults, PLANNER_DEFAULT_CHECKS));
   problems.push(...oracleDefaultProblems(t.oracleDefaults));
+  problems.push(...memberProblems('trainDefaults', t.trainDefaults, TRAIN_DEFAULT_CHECKS));
   problems.push(...explorationMixProblems(t.explorationMix, t.stateLabels));
   if (problems.length > 0) {
     throw new UserError(

@@ -8,9 +8,8 @@
 import type { Rng } from '../rng.ts';
 import type { Scene } from '../scene.ts';
 import { UserError } from '../errors.ts';
-import type { ExplorationMix } from '../explore.ts';
 import { WORKSPACE_HALF } from '../scene.ts';
-import type { TaskDefinition, TaskOracleDefaults, TaskPlannerDefaults } from '../task.ts';
+import type { TaskDefinition } from '../task.ts';
 import type { Outcome, Vec3 } from '../types.ts';
 import {
   BOTTLE_ACTION_BOUNDS, BOTTLE_HALF_HEIGHT, BOTTLE_ID, BOTTLE_STATE_LABELS, DEG, UPRIGHT, addBottle,
@@ -26,8 +25,8 @@ export const SLIDE_PLANNER_HEIGHT_STD = 0.2;
 export const SLIDE_START_HEIGHTS: readonly [number, number] = [0.015, 0.045];
 
 /** Builds a slide-like task; `fragile` reuses it with a lower burst threshold. */
-export function makeSlideTask(opts: { id: string; description: string; burstThreshold: number; maxSteps?: number; plannerDefaults?: TaskPlannerDefaults;
-  oracleDefaults?: TaskOracleDefaults; explorationMix?: Partial<ExplorationMix> }): TaskDefinition {
+export function makeSlideTask(opts: { id: string; description: string; burstThreshold: number; maxSteps?: number }
+  & Pick<TaskDefinition, 'plannerDefaults' | 'oracleDefaults' | 'explorationMix' | 'trainDefaults'>): TaskDefinition {
   return {
     id: opts.id,
     description: opts.description,
@@ -41,6 +40,7 @@ export function makeSlideTask(opts: { id: string; description: string; burstThre
     plannerDefaults: opts.plannerDefaults ?? { heightStd: SLIDE_PLANNER_HEIGHT_STD },
     ...(opts.oracleDefaults ? { oracleDefaults: opts.oracleDefaults } : {}),
     ...(opts.explorationMix ? { explorationMix: opts.explorationMix } : {}),
+    ...(opts.trainDefaults ? { trainDefaults: opts.trainDefaults } : {}),
 
     build: addBottle,
     randomize: randomizeUprightBottle,

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { trainDefaults, withTaskTrainDefaults } from '../../agent/train.ts';
 import { realEpisodes, writeRealDataset } from './realData.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'jepa-traincli-'));
@@ -41,6 +42,42 @@ describe('jepa-mpc train (CLI)', () => {
       expect(r.err).not.toMatch(/\n\s+at /);
       expect(existsSync(join(dir, 'mk', 'config.json'))).toBe(false);
     }
+  });
+
+  it('fills in a task\'s trainDefaults where no flag is given, says so, and refuses a task file of another task', () => {
+    const out = join(dir, 'mt');
+    const fixture = join('test', 'fixtures', 'tasks', 'slideTrainDefaults.ts');
+    const common = ['--data', data, '--batch', '8', '--eval-every', '3', '--steps', '3', '--latent', '16', '--backend', 'wasm', '--task', fixture];
+    const r = cli('train', ...common, '--out', out);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/task slide sets --keypoints 2 --head-steps 7 \(its trainDefaults; a flag overrides each\)/);
+    const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(cfg.model.encoder.keypoints).toBe(2);
+    expect(cfg.failure.steps).toBe(7);
+    // A flag wins over the task's default.
+    const flagged = cli('train', ...common, '--out', join(dir, 'mt2'), '--keypoints', '0');
+    expect(flagged.code, flagged.err).toBe(0);
+    expect(flagged.err).toMatch(/task slide sets --head-steps 7 \(/);
+    expect(JSON.parse(readFileSync(join(dir, 'mt2', 'config.json'), 'utf8')).model.encoder.keypoints).toBeUndefined();
+    const other = cli('train', ...common, '--out', join(dir, 'mt3'), '--task', join('test', 'fixtures', 'tasks', 'farSlide.ts'));
+    expect(other.code).toBe(2);
+    expect(other.err).toMatch(/is task 'far-slide', but '.*tiny\.h5' holds episodes of task 'slide'/);
+    expect(other.err).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(dir, 'mt3', 'config.json'))).toBe(false);
+  });
+
+  it('gives a task\'s keypoints only to models that can have them', () => {
+    const task = { keypoints: 4, headSteps: 3000 };
+    const base = { ...trainDefaults, data: 'd.h5', out: 'o', backend: 'wasm' as const, resume: false, commandLine: '' };
+    expect(withTaskTrainDefaults(base, task).fromTask).toEqual(['keypoints', 'headSteps']);
+    expect(withTaskTrainDefaults(base, task).opts.keypoints).toBe(4);
+    for (const other of [{ model: 'generative' as const }, { frames: 2 }, { obs: 'state' as const }, { latent: 8 }, { resume: true }]) {
+      const r = withTaskTrainDefaults({ ...base, ...other }, task);
+      expect(r.opts.keypoints).toBe(0);
+      expect(r.fromTask).toEqual(['headSteps']);
+    }
+    expect(withTaskTrainDefaults({ ...base, explicit: ['headSteps'], headSteps: 50 }, task).opts.headSteps).toBe(50);
+    expect(withTaskTrainDefaults(base, undefined)).toEqual({ opts: base, fromTask: [] });
   });
 
   it('trains, writes a checkpoint with metrics and chart, and resumes', () => {

@@ -170,6 +170,13 @@ describe('task loading', () => {
     expect(() => validateTask({ ...slide, oracleDefaults: 12 }, 'x.ts')).toThrow(/oracleDefaults \(optional object/);
   });
 
+  it('validateTask checks the training defaults, naming the bad ones', () => {
+    const slide = builtinTasks.slide;
+    expect(validateTask({ ...slide, trainDefaults: { keypoints: 4 } }, 'x.ts').trainDefaults).toEqual({ keypoints: 4 });
+    expect(() => validateTask({ ...slide, trainDefaults: { keypoints: 20, headSteps: 0, headTransitions: 10, steps: 5 } }, 'x.ts'))
+      .toThrow(/trainDefaults\.keypoints \(integer from 0 to 16\), trainDefaults\.headSteps \(integer >= 1\), trainDefaults\.headTransitions \(integer >= 100\), trainDefaults\.steps \(unknown; known: keypoints, headSteps, headTransitions\)/);
+  });
+
   it('validateTask checks the exploration mix and names what is wrong', () => {
     const slide = builtinTasks.slide;
     expect(validateTask({ ...slide, explorationMix: { 'push-gentle': 1, wander: 0.2 } }, 'x.ts').explorationMix).toEqual({ 'push-gentle': 1, wander: 0.2 });
