@@ -28,7 +28,7 @@ export interface ModelOptions extends ObjectiveConfig {
   predictorHidden: number;
   /** Depth frames the encoder sees per observation: 1, or 2 (current + previous, for velocities). */
   frames: number;
-  /** Spatial-softmax keypoints in the depth encoder's scene latent (0: none). */
+  /** Keypoints in the depth encoder's scene latent (0: none). */
   keypoints: number;
   /** How the keypoint maps weigh pixels (encoder.ts, SpatialSoftmax). */
   keypointMap: KeypointMap;

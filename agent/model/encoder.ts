@@ -46,7 +46,6 @@ export interface EncoderConfig {
 }
 
 export type KeypointMap = 'softmax' | 'threshold';
-export const KEYPOINT_MAPS: readonly KeypointMap[] = ['softmax', 'threshold'];
 
 export function keypointsOf(cfg: Pick<EncoderConfig, 'keypoints'>): number {
   return cfg.keypoints ?? 0;
@@ -89,13 +88,14 @@ interface SpatialSoftmaxArgs { keypoints: number; height: number; width: number;
  *
  * The 'threshold' map weighs pixel i by relu(t_k - depth_i), how much nearer it is than a learned
  * depth t_k, and takes the weighted mean position: the centre of the object's nearer-than-t_k
- * mass. Over every pixel (unpooled: pooled cells place their mass at their centres, which made
- * quarter-pixel moves show as steps of 0.17-0.4 pixel), that mean moves linearly with the
- * object, to a fraction of a pixel, wherever it stands. The softmax's did not: its sharpness stayed where it started (scale -2.7 to -3.2), so
- * it snapped between pooled pixels, and in fragile's shipped model the keypoints' distance rose
- * by 0.06 from 5 to 15 mm off the goal and jumped by 0.8 between 30 and 35 mm (session 13). Maps
- * with different t_k see different parts (a low one the whole bottle, a high one its top, which
- * leans with the tilt). Pixels nearer than no t_k (the bottle gone) weigh 0 and the map reads 0.
+ * mass. Taken over every pixel, that mean moves linearly with the object, to a fraction of a
+ * pixel, wherever it stands (pooled first, a quarter-pixel move showed as a step of 0 to 0.5
+ * pixel: a pooled cell places its mass at its centre). The softmax's mean did not: its sharpness
+ * stayed near its start (-2.7 to -3.2), so it snapped between pooled pixels, and in fragile's
+ * session-11 model the keypoints' distance rose by only 0.07 from 5 to 15 mm off the goal and
+ * jumped by 0.8 between 30 and 35 mm (session 13). Maps with different t_k see different parts (a
+ * low one the whole bottle, a high one its top, which leans with the tilt). With nothing nearer
+ * than t_k (the bottle gone) a map weighs 0 everywhere and reads 0.
  */
 export class SpatialSoftmax extends tf.layers.Layer {
   static readonly className = 'SpatialSoftmax';
@@ -106,7 +106,8 @@ export class SpatialSoftmax extends tf.layers.Layer {
   private readonly map: KeypointMap;
   /** Average-pooling factor: the maps are taken at most 16 pixels a side (see the class comment). */
   private readonly pool: number;
-  private scale: tf.LayerVariable | null = null;
+  /** Per map: the softmax's sharpness, or the threshold map's depth t_k. */
+  private perMap: tf.LayerVariable | null = null;
   /** The pooled image's coordinate rows: made once when built (every training step and every
    * encode calls the layer), freed with it. */
   private grid: tf.Tensor3D[] | null = null;
@@ -125,7 +126,7 @@ export class SpatialSoftmax extends tf.layers.Layer {
     // Thresholds in normalized depth (0 is the data's mean depth at that pixel, the bare table
     // wherever the object seldom stands; the top of an upright bottle is near -2): spread so the
     // maps start on different parts of the object.
-    this.scale = this.map === 'softmax'
+    this.perMap = this.map === 'softmax'
       ? this.addWeight('scale', [this.keypoints], 'float32', tf.initializers.randomUniform({ minval: -3, maxval: -1, seed: this.seed }))
       : this.addWeight('threshold', [this.keypoints], 'float32', tf.initializers.randomUniform({ minval: -1.2, maxval: -0.3, seed: this.seed }));
     // Kept: build may run inside a caller's tidy.
@@ -154,7 +155,7 @@ export class SpatialSoftmax extends tf.layers.Layer {
       const p = this.pool;
       const [h, w] = [this.height / p, this.width / p];
       const x = p === 1 ? raw : tf.reshape(tf.mean(tf.reshape(raw, [-1, h, p, w, p]), [2, 4]), [-1, h * w]);
-      const perMap = tf.reshape(this.scale!.read(), [1, K, 1]);
+      const perMap = tf.reshape(this.perMap!.read(), [1, K, 1]);
       let attention: tf.Tensor;
       if (this.map === 'softmax') {
         attention = tf.softmax(tf.mul(tf.expandDims(x, 1), perMap), -1);
