@@ -39,6 +39,23 @@ export interface TrainOptions extends ModelOptions, LoopOptions {
 export const trainDefaults = { ...defaultModelOptions, ...defaultLoopOptions };
 
 /**
+ * Why a model with these options cannot have K keypoints, as [message, fix], or undefined if it
+ * can (or K is 0): they need the JEPA's one-frame depth encoder and latent dims to spare.
+ */
+function keypointConflict(o: Pick<TrainOptions, 'model' | 'obs' | 'frames' | 'latent'>, k: number): [string, string] | undefined {
+  if (k === 0) return undefined;
+  if (o.model !== 'jepa' || o.obs !== 'depth' || o.frames !== 1) {
+    return [`--keypoints ${k} is for the JEPA's one-frame depth encoder; got --model ${o.model} --obs ${o.obs} --frames ${o.frames}`,
+      'drop --keypoints, or train --model jepa --obs depth --frames 1'];
+  }
+  if (2 * k >= o.latent) {
+    return [`--keypoints ${k} takes ${2 * k} of the ${o.latent} learned latent dims (--latent); at least one must be left to the MLP`,
+      `use --keypoints ${Math.max(1, Math.floor((o.latent - 1) / 2))} or fewer, or a larger --latent`];
+  }
+  return undefined;
+}
+
+/**
  * The options with the task's own training defaults filled in wherever the user gave no flag, and
  * the names of those taken from the task. A task's keypoints go only to a model that can have
  * them (the JEPA's one-frame depth encoder with latent dims to spare), as a task's keypoint weight
@@ -51,7 +68,7 @@ export function withTaskTrainDefaults(opts: TrainOptions, task: TaskTrainDefault
   const fromTask: (keyof TaskTrainDefaults)[] = [];
   for (const [key, value] of Object.entries(task ?? {}) as [keyof TaskTrainDefaults, number | undefined][]) {
     if (value === undefined || explicit.has(key)) continue;
-    if (key === 'keypoints' && (opts.resume || opts.model !== 'jepa' || opts.obs !== 'depth' || opts.frames !== 1 || 2 * value >= opts.latent)) continue;
+    if (key === 'keypoints' && (opts.resume || keypointConflict(opts, value))) continue;
     out[key] = value;
     fromTask.push(key);
   }
@@ -116,17 +133,9 @@ export async function runTrain(given: TrainOptions, log: (s: string) => void = (
   if (opts.model === 'generative' && opts.obs === 'state') {
     throw new UserError('--model generative reconstructs depth images, so it cannot use --obs state', 'drop --obs state (or use --model jepa)');
   }
-  if (opts.keypoints > 0) {
-    // Validated here, before the backend and the data load, so a bad combination fails at once.
-    if (opts.model !== 'jepa' || opts.obs !== 'depth' || opts.frames !== 1) {
-      throw new UserError(`--keypoints ${opts.keypoints} is for the JEPA's one-frame depth encoder; got --model ${opts.model} --obs ${opts.obs} --frames ${opts.frames}`,
-        'drop --keypoints, or train --model jepa --obs depth --frames 1');
-    }
-    if (2 * opts.keypoints >= opts.latent) {
-      throw new UserError(`--keypoints ${opts.keypoints} takes ${2 * opts.keypoints} of the ${opts.latent} learned latent dims (--latent); at least one must be left to the MLP`,
-        `use --keypoints ${Math.max(1, Math.floor((opts.latent - 1) / 2))} or fewer, or a larger --latent`);
-    }
-  }
+  // Validated here, before the backend and the data load, so a bad combination fails at once.
+  const conflict = keypointConflict(opts, opts.keypoints);
+  if (conflict) throw new UserError(...conflict);
   const backend = await initBackend(opts.backend, log);
   const { episodes, spec } = await loadEpisodes(opts.data);
   const sha = await fileSha256(opts.data);

@@ -125,14 +125,15 @@ type Check = [string, (v: unknown) => boolean];
 type MemberChecks = Record<string, Check>;
 
 const positiveInteger: Check = ['integer >= 1', (v) => typeof v === 'number' && Number.isInteger(v) && v >= 1];
+const nonNegative: Check = ['finite number >= 0', (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0];
 
 /** The members of TaskPlannerDefaults and what each must be, for validateTask. */
 const PLANNER_DEFAULT_CHECKS: Record<keyof TaskPlannerDefaults, Check> = {
   heightStd: ['number in (0, 10]', (v) => typeof v === 'number' && v > 0 && v <= 10],
-  failureWeight: ['finite number >= 0', (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0],
-  ratePenalty: ['finite number >= 0', (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0],
+  failureWeight: nonNegative,
+  ratePenalty: nonNegative,
   lattice: ['non-empty array of speeds in (0, 10] m/s', (v) => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && x > 0 && x <= 10)],
-  keypointWeight: ['finite number >= 0', (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0],
+  keypointWeight: nonNegative,
   samples: positiveInteger,
   iterations: positiveInteger,
 };
@@ -168,7 +169,7 @@ function oracleDefaultProblems(v: unknown): string[] {
   return problems;
 }
 
-const share: Check = ['finite share >= 0', (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0];
+const share: Check = ['finite share >= 0', nonNegative[1]];
 const MIX_CHECKS: MemberChecks = Object.fromEntries(SEGMENT_KINDS.map((k) => [k, share]));
 
 function explorationMixProblems(v: unknown, stateLabels: unknown): string[] {

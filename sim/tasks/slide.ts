@@ -27,6 +27,8 @@ export const SLIDE_START_HEIGHTS: readonly [number, number] = [0.015, 0.045];
 /** Builds a slide-like task; `fragile` reuses it with a lower burst threshold. */
 export function makeSlideTask(opts: { id: string; description: string; burstThreshold: number; maxSteps?: number }
   & Pick<TaskDefinition, 'plannerDefaults' | 'oracleDefaults' | 'explorationMix' | 'trainDefaults'>): TaskDefinition {
+  // The task's own layers below the flags, as given (plannerDefaults has slide's as its default).
+  const { id: _id, description: _description, burstThreshold: _burst, maxSteps: _maxSteps, plannerDefaults: _planner, ...layers } = opts;
   return {
     id: opts.id,
     description: opts.description,
@@ -38,9 +40,7 @@ export function makeSlideTask(opts: { id: string; description: string; burstThre
     // Pushes belong at the sliding height the pusher starts at; sampled as widely as the
     // velocities, the height drifted up while pushing and 7 of the 10 failed slide episodes fell.
     plannerDefaults: opts.plannerDefaults ?? { heightStd: SLIDE_PLANNER_HEIGHT_STD },
-    ...(opts.oracleDefaults ? { oracleDefaults: opts.oracleDefaults } : {}),
-    ...(opts.explorationMix ? { explorationMix: opts.explorationMix } : {}),
-    ...(opts.trainDefaults ? { trainDefaults: opts.trainDefaults } : {}),
+    ...layers,
 
     build: addBottle,
     randomize: randomizeUprightBottle,
