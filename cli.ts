@@ -34,8 +34,8 @@ program
 
 program
   .command('train')
-  .description('Train the action-conditioned JEPA world model (or the generative baseline) on a collected dataset.')
-  .requiredOption('--data <file>', 'dataset written by `jepa-mpc collect` (.h5)')
+  .description('Train the action-conditioned JEPA world model (or the generative baseline) on one or more collected datasets.')
+  .requiredOption('--data <files>', 'dataset written by `jepa-mpc collect` (.h5), or several separated by commas (one model learns every task in them; they must share the scene, camera, image size and action bounds)')
   .requiredOption('--out <dir>', 'checkpoint folder to write (model.json + weights per network, config.json, metrics.jsonl, training.svg)')
   .option('--model <kind>', 'jepa or generative (pixel-loss baseline)', choiceFlag(['jepa', 'generative'] as const), TD.model)
   .option('--steps <n>', 'optimizer steps', intFlag(1), TD.steps)

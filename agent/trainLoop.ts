@@ -14,6 +14,7 @@ import { probeModel, probeSpecFor } from './probes.ts';
 import { trainingChartSvg, type ChartPoint } from './trainChart.ts';
 import { TRAIN_DEFAULTS } from './trainDefaults.ts';
 import { computeNormalization, EpisodeSet, sampleWindows, splitEpisodes, vecDimFor, type Normalization } from './trainData.ts';
+import type { DataSource } from './trainSources.ts';
 import { validate, type ValidationResult } from './validate.ts';
 import type { ModelKind } from './worldModel.ts';
 
@@ -110,7 +111,9 @@ export interface LoopContext {
   out: string;
   episodes: EpisodeData[];
   spec: EnvSpec;
-  data: { path: string; sha256: string; episodes: number };
+  data: { path: string; sha256: string; episodes: number; sources?: DataSource[] };
+  /** Held-out episodes chosen by the caller (trainSources.splitSources); absent: splitEpisodes over all. A resumed run keeps its checkpoint's. */
+  split?: { train: number[]; val: number[] };
   backend: string;
   commandLine: string;
 }
@@ -121,7 +124,7 @@ export async function trainLoop(ctx: LoopContext, modelOpts: ModelOptions, loop:
   const log = hooks.log ?? (() => {});
   const set = new EpisodeSet(ctx.episodes, ctx.spec);
   // A resumed run keeps the checkpoint's split (--seed may differ), so held-out stays held out.
-  const split = resume ? { train: resume.config.data.trainEpisodes, val: resume.config.data.valEpisodes } : splitEpisodes(ctx.episodes.length, loop.valFraction, loop.seed);
+  const split = resume ? { train: resume.config.data.trainEpisodes, val: resume.config.data.valEpisodes } : ctx.split ?? splitEpisodes(ctx.episodes.length, loop.valFraction, loop.seed);
   const cfg = resume ? resume.config.model : modelConfigFrom(modelOpts, ctx.spec);
   const norm = resume ? resume.config.normalization : computeNormalization(split.train.map((i) => ctx.episodes[i]), ctx.spec);
   const probeSpec = probeSpecFor(ctx.spec.stateLabels);

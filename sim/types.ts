@@ -98,7 +98,10 @@ export interface SceneDescription {
 
 /** Static facts about an environment, recorded in datasets and checkpoints. */
 export interface EnvSpec {
+  /** The task's id; for a model trained on several tasks' datasets, their ids joined by '+'. */
   taskId: string;
+  /** Only in a model's merged spec (agent/trainSources.ts): the tasks of the datasets it learned from. */
+  taskIds?: string[];
   obsSize: { width: number; height: number };
   camera: CameraSpec;
   actionBounds: ActionBounds;
