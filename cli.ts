@@ -25,9 +25,10 @@ program
   .option('--obs-size <n>', 'depth image width and height (pixels)', intFlag(4, 512), 32)
   .option('--workers <n>', 'worker threads (default: one per core); the episodes do not depend on it', intFlag(1, 256))
   .option('--show-pusher', 'show the pusher in the depth images (ablation; by default the camera sees only the task objects)')
+  .option('--tail-steps <n>', 'steps recorded after each episode ends, the world going on unjudged (the bottle coming to rest; 0 = none)', intFlag(0, 1000), 10)
   .action(async (o) => {
     const { runCollectCommand } = await import('./sim/collect.ts');
-    await runCollectCommand({ task: o.task, episodes: o.episodes, seed: o.seed, out: o.out, obsSize: o.obsSize, workers: o.workers, showsPusher: Boolean(o.showPusher) });
+    await runCollectCommand({ task: o.task, episodes: o.episodes, seed: o.seed, out: o.out, obsSize: o.obsSize, workers: o.workers, showsPusher: Boolean(o.showPusher), tailSteps: o.tailSteps });
   });
 
 // ---- train (agent/train.ts) ----

@@ -51,8 +51,14 @@ export function encodeFrames(nets: Networks, cfg: ModelConfig, set: EpisodeSet, 
   return { z: { rows: frames.length, cols: cfg.encoder.latentDim, data }, state: b.state };
 }
 
+/**
+ * Frames for the probes, leaving out those after a burst: the bottle no longer exists there (the
+ * state keeps its last pose, the image shows fragments), so its position is no target.
+ */
 function sampleFrames(set: EpisodeSet, episodes: number[], max: number, seed: number): WindowRef[] {
-  const all = set.windows(episodes, 0);
+  const burst = set.spec.stateLabels.indexOf('burst');
+  const S = set.stateDim;
+  const all = set.windows(episodes, 0).filter((r) => burst < 0 || !(set.episodes[r.episode].state[r.start * S + burst] > 0.5));
   if (all.length <= max) return all;
   const rng = new Rng(seed);
   return Array.from({ length: max }, () => all[rng.int(0, all.length)]);

@@ -15,6 +15,8 @@ export interface WorkerInit {
   renderDepth: boolean;
   /** Show the pusher in the depth images (CameraSpec.showsPusher). */
   showsPusher?: boolean;
+  /** Steps recorded after each termination (rollout's tailSteps; default DEFAULT_TAIL_STEPS). */
+  tailSteps?: number;
 }
 
 export type ToWorker = { type: 'run'; index: number; seed: number } | { type: 'warm'; episodes: number };
@@ -51,7 +53,7 @@ async function main(): Promise<void> {
     }
     try {
       const t0 = performance.now();
-      const r = rollout(env, m.seed);
+      const r = rollout(env, m.seed, undefined, undefined, init.tailSteps);
       post({ type: 'episode', index: m.index, episode: r.episode, touched: r.touched, stepMs: performance.now() - t0 }, transferables(r.episode));
     } catch (e) {
       post(errorMessage(m.index, e));

@@ -30,6 +30,7 @@ export interface EnvSnapshot {
   burstForce: number;
   outcome: Outcome;
   done: boolean;
+  runningOn: boolean;
   pusher: Vec3;
   bodies: { spec: BodySpec; state: BodyState }[];
   removed: [string, BodyState][];
@@ -55,6 +56,8 @@ export class Env {
   private goalVec: Float32Array = new Float32Array(0);
   private current: Outcome = RUNNING;
   private done = false;
+  /** Set by runOn(): the episode has ended, and the world goes on without judging it again. */
+  private runningOn = false;
   private goalCache: { depth: Float32Array; state: Float32Array } | null = null;
 
   static async create(opts: EnvOptions): Promise<Env> {
@@ -110,6 +113,7 @@ export class Env {
     scene.syncColliders();
     this.steps = 0;
     this.done = false;
+    this.runningOn = false;
     this.goalCache = null;
     this.current = this.task.evaluate(scene, this.goalVec);
     return this.observe();
@@ -139,7 +143,7 @@ export class Env {
 
   step(action: Action): StepResult {
     const scene = this.live();
-    if (this.done) {
+    if (this.done && !this.runningOn) {
       throw new UserError(`episode is over (${this.current.kind}: ${this.current.reason}); reset it before stepping`, 'call reset(seed) to start another episode');
     }
     const { a, clipped } = this.clipAction(action);
@@ -165,6 +169,13 @@ export class Env {
       }
     }
     this.steps++;
+    if (this.runningOn) {
+      // The task was judged when it ended; what follows is physics only.
+      return {
+        observation: this.observe(), terminated: false, truncated: false,
+        info: { outcome: this.current, step: this.steps, burst: scene.burst, contact, maxContactForce: maxForce, clipped },
+      };
+    }
     let outcome = this.task.evaluate(scene, this.goalVec);
     if (scene.burst) {
       outcome = {
@@ -243,6 +254,17 @@ export class Env {
     return this.current;
   }
 
+  /**
+   * Let an ended episode go on: step() keeps simulating (pushes, falls, bursts) but no longer
+   * judges the task, terminates or truncates, and the outcome stays the one it ended with.
+   * `collect` records a few such steps after every termination, so a model sees what follows
+   * an end (a toppling bottle coming to rest on its side) as well as what leads to it.
+   */
+  runOn(): void {
+    if (!this.done) throw new Error('Env.runOn() is for an episode that has ended');
+    this.runningOn = true;
+  }
+
   /** True once the episode terminated or was truncated. */
   get isDone(): boolean {
     return this.done;
@@ -266,6 +288,7 @@ export class Env {
       burstForce: scene.burstForce,
       outcome: this.current,
       done: this.done,
+      runningOn: this.runningOn,
       pusher: scene.pusherPosition(),
       bodies: scene.bodies().map((b) => ({ spec: b.spec, state: scene.bodyState(b) })),
       removed: [...scene.removed.entries()],
@@ -283,6 +306,7 @@ export class Env {
     this.goalVec = Float32Array.from(s.goal);
     this.current = s.outcome;
     this.done = s.done;
+    this.runningOn = s.runningOn;
   }
 
   /** Replace the live scene by a fresh world holding the snapshot's bodies and pusher. */

@@ -135,7 +135,13 @@ export interface EpisodeData {
   outcome: Outcome;
   /** What the exploration produced: 'slid' | 'tipped' | 'burst' | 'no-contact'. */
   behaviour: string;
+  /** Transitions recorded (T), the tail included. */
   length: number;
+  /**
+   * How many of the last transitions come after the task ended (Env.runOn): the world going on,
+   * judged no more. The task ended after transition length - tail - 1. Absent: 0.
+   */
+  tail?: number;
 }
 
 /** A training window of k actions and k+1 observations, from one episode. */

@@ -22,7 +22,7 @@ export async function writeRealDataset(path: string, data: { episodes: EpisodeDa
   const w = await DatasetWriter.create(path, {
     taskId: spec.taskId, envSpec: spec, collectSeed: 1, createdBy: 'agent test',
     taskConfig: {
-      actionBounds: spec.actionBounds, maxSteps: spec.maxSteps, burstThreshold: builtinTasks[spec.taskId].burstThreshold,
+      actionBounds: spec.actionBounds, maxSteps: spec.maxSteps, burstThreshold: (builtinTasks[spec.taskId] ?? builtinTasks.slide).burstThreshold,
       stateLabels: spec.stateLabels, controlDt: spec.controlDt, substeps: spec.substeps,
     },
   });

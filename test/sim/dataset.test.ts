@@ -69,6 +69,23 @@ describe('episode dataset', () => {
     expect(readdirSync(dir).filter((n) => n.startsWith('.tmp-'))).toEqual([]);
   });
 
+  it('keeps the tail of an episode that went on after it ended, and refuses a tail that follows no termination', async () => {
+    const ep = synthetic(21, 7);
+    ep.truncations.fill(0);
+    ep.terminations[3] = 1;
+    ep.tail = 3;
+    const tailed = join(dir, 'tail.h5');
+    await writeFile(tailed, [ep]);
+    const ds = await openDataset(tailed);
+    try {
+      expect(ds.readEpisode(0)).toEqual(ep);
+    } finally {
+      ds.close();
+    }
+    const wrong = { ...synthetic(22, 7), tail: 2 };
+    await expect(writeFile(join(dir, 'badtail.h5'), [wrong])).rejects.toThrow(/tail 2 must follow a termination/);
+  });
+
   it('windows are aligned slices that never cross episodes', async () => {
     const ds = await openDataset(file);
     try {
@@ -115,7 +132,7 @@ describe('episode dataset', () => {
     g.create_attribute('format_version', 99, null, '<i');
     g.close();
     await expect(openDataset(old)).rejects.toMatchObject({
-      name: 'UserError', message: expect.stringMatching(/v99\.h5.*format version 99.*reads version 1/), hint: expect.stringMatching(/collect/),
+      name: 'UserError', message: expect.stringMatching(/v99\.h5.*format version 99.*reads versions 1 and 2/), hint: expect.stringMatching(/collect/),
     });
     await expect(openDataset(join(dir, 'absent.h5'))).rejects.toMatchObject({ name: 'UserError', message: expect.stringMatching(/does not exist/) });
   });
