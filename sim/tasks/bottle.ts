@@ -7,7 +7,6 @@ import type { ActionBounds, Quat, Vec3 } from '../types.ts';
 
 export const BOTTLE_ID = 'bottle';
 export const BOTTLE_RADIUS = 0.035;
-export const BOTTLE_HALF_HEIGHT = 0.12;
 export const BOTTLE_MASS = 0.5;
 /** Bottle-table friction (both 0.5, averaged): the quasi-static tipping height r/mu is 7 cm. */
 export const BOTTLE_FRICTION = 0.5;
@@ -21,20 +20,82 @@ export const BOTTLE_STATE_LABELS = [
   'x', 'y', 'z', 'qx', 'qy', 'qz', 'qw', 'vx', 'vy', 'vz', 'wx', 'wy', 'wz', 'tilt', 'axis_x', 'axis_z', 'burst',
 ];
 
-export const BOTTLE_SPEC: BodySpec = {
-  id: BOTTLE_ID,
-  role: 'object',
-  shape: { kind: 'cylinder', radius: BOTTLE_RADIUS, halfHeight: BOTTLE_HALF_HEIGHT },
-  color: '#3f8fd2',
-  mass: BOTTLE_MASS,
-  friction: BOTTLE_FRICTION,
-  reportForces: true,
-};
-
 export const UPRIGHT: Quat = [0, 0, 0, 1];
 
+/**
+ * One kind of bottle: a cylinder of the shared radius, mass and friction, of its own height.
+ * Bottles differ only in height (and colour), so the sliding friction that dominates a low push
+ * (0.5 x 0.5 kg x 9.81 = 2.45 N) and the tipping height r/mu = 7 cm are the same for every one,
+ * while the depth camera sees the difference.
+ */
+export interface Bottle {
+  readonly halfHeight: number;
+  readonly spec: BodySpec;
+  /**
+   * Horizontal distance (m) from where the bottle stood to its centre once it has tipped over
+   * about its leading bottom edge: half its height less its radius.
+   */
+  readonly tipReach: number;
+  /** Add the bottle, upright at the table centre (a task's build). */
+  build(scene: Scene): void;
+  /** Upright at a random spot within +-spread (m) of the table centre (a task's randomize). */
+  randomize(scene: Scene, rng: Rng, spread?: number): void;
+  /** Upright, at rest, centre above (x, z). */
+  placeUpright(scene: Scene, x: number, z: number): void;
+  /** Lying on its side at rest, centre at (x, z), top pointing along heading (rad). */
+  placeLying(scene: Scene, x: number, z: number, heading: number): void;
+}
+
+function sceneBottle(scene: Scene) {
+  const b = scene.get(BOTTLE_ID);
+  if (!b) throw new Error('no bottle in the scene: build the task first');
+  return b;
+}
+
+export function makeBottle(opts: { height: number; color: string }): Bottle {
+  const halfHeight = opts.height / 2;
+  const spec: BodySpec = {
+    id: BOTTLE_ID,
+    role: 'object',
+    shape: { kind: 'cylinder', radius: BOTTLE_RADIUS, halfHeight },
+    color: opts.color,
+    mass: BOTTLE_MASS,
+    friction: BOTTLE_FRICTION,
+    reportForces: true,
+  };
+  const placeUpright = (scene: Scene, x: number, z: number): void => {
+    scene.setBodyState(sceneBottle(scene), { position: [x, halfHeight, z], rotation: UPRIGHT });
+  };
+  return {
+    halfHeight,
+    spec,
+    tipReach: halfHeight - BOTTLE_RADIUS,
+    build(scene: Scene): void {
+      scene.addBody(spec, { position: [0, halfHeight, 0], rotation: UPRIGHT });
+    },
+    randomize(scene: Scene, rng: Rng, spread = 0.05): void {
+      placeUpright(scene, rng.uniform(-spread, spread), rng.uniform(-spread, spread));
+    },
+    placeUpright,
+    placeLying(scene: Scene, x: number, z: number, heading: number): void {
+      scene.setBodyState(sceneBottle(scene), { position: [x, BOTTLE_RADIUS, z], rotation: lyingRotation(heading) });
+    },
+  };
+}
+
+/** The bottle of slide, tip and the other 25 N tasks: 24 cm tall. */
+export const STANDARD_BOTTLE = makeBottle({ height: 0.24, color: '#3f8fd2' });
+/**
+ * fragile's bottle: 18 cm tall, so a model trained on every task can see which bottle bursts at
+ * 4.6 N. Its top is 6 cm lower, which a 32x32 depth image shows (docs/tasks.md).
+ */
+export const SHORT_BOTTLE = makeBottle({ height: 0.18, color: '#d2603f' });
+
+/** The standard bottle's members under their older names (user task files may import them). */
+export const BOTTLE_HALF_HEIGHT = STANDARD_BOTTLE.halfHeight;
+export const BOTTLE_SPEC: BodySpec = STANDARD_BOTTLE.spec;
 export function addBottle(scene: Scene): void {
-  scene.addBody(BOTTLE_SPEC, { position: [0, BOTTLE_HALF_HEIGHT, 0], rotation: UPRIGHT });
+  STANDARD_BOTTLE.build(scene);
 }
 
 /** The bottle's current state, or its last one if it burst (was removed). */
@@ -92,14 +153,9 @@ export function offTableReason(p: Vec3): string | null {
   return null;
 }
 
-/** Upright bottle at a random spot near the table centre. */
+/** The standard bottle upright at a random spot near the table centre. */
 export function randomizeUprightBottle(scene: Scene, rng: Rng, spread = 0.05): void {
-  const b = scene.get(BOTTLE_ID);
-  if (!b) throw new Error('randomize before build: no bottle in the scene');
-  scene.setBodyState(b, {
-    position: [rng.uniform(-spread, spread), BOTTLE_HALF_HEIGHT, rng.uniform(-spread, spread)],
-    rotation: UPRIGHT,
-  });
+  STANDARD_BOTTLE.randomize(scene, rng, spread);
 }
 
 /**

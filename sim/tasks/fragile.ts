@@ -4,17 +4,24 @@
 //   behind the bottle opposite the goal, jittered +-25 deg, at a sliding height of 1.5-4.5 cm).
 // Success Conditions: centre within 3 cm of the goal, tilt under 10 deg, not burst. Failure:
 //   burst, tilt over 45 deg, or off the table.
+import { SHORT_BOTTLE } from './bottle.ts';
 import { makeSlideTask } from './slide.ts';
 
-// 4.4 N, calibrated at the 1/60 s physics step (docs-draft/sim.md, "Burst"): low pushes at up to
-// 0.08 m/s peak at 4.22 N, so they never burst it; 75-82 % of pushes at 0.2-0.25 m/s do. Most of
-// a push's force is sliding friction (2.45 N), so slow and fast peaks overlap and no threshold
-// bursts every fast push.
+// 4.6 N, calibrated at the 1/60 s physics step for its 18 cm bottle (docs/tasks.md, "fragile's
+// bottle"; `npx tsx sim/bench/lowPushForces.ts`): low pushes at up to 0.08 m/s peak at 4.48 N, so
+// they never burst it; 75-87 % of pushes at 0.2-0.25 m/s do. The short bottle meets a low pusher
+// with more of its mass (a smaller moment of inertia, the contact nearer its centre), so its peaks
+// run 0.2-0.3 N above the 24 cm bottle's, and the 4.4 N that suited that one burst 1 % of 0.08 m/s
+// pushes. Most of a push's force is sliding friction (2.45 N), so slow and fast peaks overlap and
+// no threshold bursts every fast push.
 const fragile = makeSlideTask({
   id: 'fragile',
   description: 'Push a fragile bottle to a goal spot gently: fast pushes burst it.',
-  burstThreshold: 4.4,
+  burstThreshold: 4.6,
   maxSteps: 60,
+  // A shorter bottle (18 cm, same radius, mass and friction), so one model trained on every
+  // task's data can see which bottle is the fragile one.
+  bottle: SHORT_BOTTLE,
   // What it takes is one slow, steady, straight push (a held 0.06-0.08 m/s push from the pusher
   // toward the goal succeeds from all 50 bench starts), so the planners search for exactly that
   // (README, "Fragile, in short"): held pushes seed the search, a jolt in the velocity costs, the

@@ -12,8 +12,8 @@ import { WORKSPACE_HALF } from '../scene.ts';
 import type { TaskDefinition } from '../task.ts';
 import type { Outcome, Vec3 } from '../types.ts';
 import {
-  BOTTLE_ACTION_BOUNDS, BOTTLE_HALF_HEIGHT, BOTTLE_ID, BOTTLE_STATE_LABELS, DEG, UPRIGHT, addBottle,
-  bottleState, bottleStateVector, offTableReason, pusherBehindBottle, randomizeUprightBottle, tiltOf,
+  BOTTLE_ACTION_BOUNDS, BOTTLE_STATE_LABELS, DEG, STANDARD_BOTTLE, bottleState, bottleStateVector, offTableReason,
+  pusherBehindBottle, tiltOf, type Bottle,
 } from './bottle.ts';
 
 export const SLIDE_SUCCESS_RADIUS = 0.03;
@@ -24,11 +24,15 @@ export const SLIDE_PLANNER_HEIGHT_STD = 0.2;
 /** Pusher start heights (m): low enough that a push slides the bottle (tipping starts ~7 cm). */
 export const SLIDE_START_HEIGHTS: readonly [number, number] = [0.015, 0.045];
 
-/** Builds a slide-like task; `fragile` reuses it with a lower burst threshold. */
-export function makeSlideTask(opts: { id: string; description: string; burstThreshold: number; maxSteps?: number }
+/**
+ * Builds a slide-like task; `fragile` reuses it with a lower burst threshold and its own, shorter
+ * bottle (`bottle`, default the standard 24 cm one).
+ */
+export function makeSlideTask(opts: { id: string; description: string; burstThreshold: number; maxSteps?: number; bottle?: Bottle }
   & Pick<TaskDefinition, 'plannerDefaults' | 'oracleDefaults' | 'explorationMix' | 'trainDefaults'>): TaskDefinition {
   // The task's own layers below the flags, as given (plannerDefaults has slide's as its default).
-  const { id: _id, description: _description, burstThreshold: _burst, maxSteps: _maxSteps, plannerDefaults: _planner, ...layers } = opts;
+  const { id: _id, description: _description, burstThreshold: _burst, maxSteps: _maxSteps, plannerDefaults: _planner, bottle: _bottle, ...layers } = opts;
+  const bottle = opts.bottle ?? STANDARD_BOTTLE;
   return {
     id: opts.id,
     description: opts.description,
@@ -42,8 +46,8 @@ export function makeSlideTask(opts: { id: string; description: string; burstThre
     plannerDefaults: opts.plannerDefaults ?? { heightStd: SLIDE_PLANNER_HEIGHT_STD },
     ...layers,
 
-    build: addBottle,
-    randomize: randomizeUprightBottle,
+    build: bottle.build,
+    randomize: (scene: Scene, rng: Rng): void => bottle.randomize(scene, rng),
 
     sampleGoal(scene: Scene, rng: Rng): Float32Array {
       const p = bottleState(scene).position;
@@ -58,8 +62,7 @@ export function makeSlideTask(opts: { id: string; description: string; burstThre
     },
 
     placeAtGoal(scene: Scene, goal: Float32Array): void {
-      const b = scene.get(BOTTLE_ID);
-      if (b) scene.setBodyState(b, { position: [goal[0], BOTTLE_HALF_HEIGHT, goal[1]], rotation: UPRIGHT });
+      bottle.placeUpright(scene, goal[0], goal[1]);
     },
 
     state: bottleStateVector,

@@ -13,9 +13,8 @@ import type { Scene } from '../scene.ts';
 import type { TaskDefinition } from '../task.ts';
 import type { Outcome, Vec3 } from '../types.ts';
 import {
-  BOTTLE_ACTION_BOUNDS, BOTTLE_HALF_HEIGHT, BOTTLE_ID, BOTTLE_RADIUS, BOTTLE_STATE_LABELS, DEG, addBottle, angleDiff,
-  bottleState, bottleStateVector, headingOf, lyingRotation, offTableReason, pusherBehindBottle,
-  randomizeUprightBottle, tiltOf,
+  BOTTLE_ACTION_BOUNDS, BOTTLE_STATE_LABELS, DEG, STANDARD_BOTTLE, angleDiff, bottleState, bottleStateVector, headingOf,
+  offTableReason, pusherBehindBottle, tiltOf,
 } from './bottle.ts';
 
 export const TIP_MIN_TILT = 70 * DEG;
@@ -38,8 +37,8 @@ const tip: TaskDefinition = {
   stateLabels: BOTTLE_STATE_LABELS,
   goalLabels: ['heading_x', 'heading_z', 'anchor_x', 'anchor_z'],
 
-  build: addBottle,
-  randomize: randomizeUprightBottle,
+  build: STANDARD_BOTTLE.build,
+  randomize: (scene: Scene, rng: Rng): void => STANDARD_BOTTLE.randomize(scene, rng),
 
   sampleGoal(scene: Scene, rng: Rng): Float32Array {
     const p = bottleState(scene).position;
@@ -52,15 +51,10 @@ const tip: TaskDefinition = {
   },
 
   placeAtGoal(scene: Scene, goal: Float32Array): void {
-    const b = scene.get(BOTTLE_ID);
-    if (!b) return;
     const h = Math.atan2(goal[1], goal[0]);
     // Tipping about the leading bottom edge leaves the centre about half a height past the anchor.
-    const reach = BOTTLE_HALF_HEIGHT - BOTTLE_RADIUS;
-    scene.setBodyState(b, {
-      position: [goal[2] + reach * Math.cos(h), BOTTLE_RADIUS, goal[3] + reach * Math.sin(h)],
-      rotation: lyingRotation(h),
-    });
+    const reach = STANDARD_BOTTLE.tipReach;
+    STANDARD_BOTTLE.placeLying(scene, goal[2] + reach * Math.cos(h), goal[3] + reach * Math.sin(h), h);
   },
 
   state: bottleStateVector,

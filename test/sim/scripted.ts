@@ -1,13 +1,15 @@
 // Scripted set-ups shared by the sim tests: pose the bottle and pusher by hand, then push.
 import type { Env } from '../../sim/env.ts';
 import type { StepResult, Vec3 } from '../../sim/types.ts';
-import { BOTTLE_HALF_HEIGHT, BOTTLE_ID, UPRIGHT } from '../../sim/tasks/bottle.ts';
+import { BOTTLE_ID, UPRIGHT } from '../../sim/tasks/bottle.ts';
 
 /** Upright bottle at (x, z) and the pusher at `pusher`, after env.reset(seed). */
 export function stage(env: Env, seed: number, bottleXZ: [number, number], pusher: Vec3): void {
   env.reset(seed);
   const scene = env.physics;
-  scene.setBodyState(scene.get(BOTTLE_ID)!, { position: [bottleXZ[0], BOTTLE_HALF_HEIGHT, bottleXZ[1]], rotation: UPRIGHT });
+  const bottle = scene.get(BOTTLE_ID)!;
+  if (bottle.spec.shape.kind !== 'cylinder') throw new Error('stage expects a cylindrical bottle');
+  scene.setBodyState(bottle, { position: [bottleXZ[0], bottle.spec.shape.halfHeight, bottleXZ[1]], rotation: UPRIGHT });
   scene.setPusherPosition(pusher);
   scene.syncColliders();
 }

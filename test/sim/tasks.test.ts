@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Env } from '../../sim/env.ts';
 import { isUserError } from '../../sim/errors.ts';
 import { validateTask, type TaskDefinition } from '../../sim/task.ts';
+import { BOTTLE_ID, SHORT_BOTTLE, STANDARD_BOTTLE, UPRIGHT } from '../../sim/tasks/bottle.ts';
 import { builtinTasks, loadTask } from '../../sim/tasks/registry.ts';
 
 const fixtures = 'test/fixtures/tasks';
@@ -192,6 +193,43 @@ describe('task loading', () => {
 });
 
 describe('built-in task definitions', () => {
+  it("fragile's bottle is shorter and a 32x32 depth image shows it: fewer pixels nearer than the table, fewer rows", async () => {
+    // One model plans every task, so it must see which bottle bursts at 4.6 N. Measured over 441
+    // spots within 15 cm of the table centre: the 24 cm bottle spans 10-12 rows (34-54 pixels),
+    // the 18 cm one 8-9 rows (26-39 pixels), and at every spot the short one has at least 4 fewer.
+    const silhouette = async (id: string, x: number, z: number) => {
+      const env = await Env.create({ task: builtinTasks[id], obsSize: 32 });
+      try {
+        env.reset(1);
+        const scene = env.physics;
+        const bottle = scene.get(BOTTLE_ID)!;
+        scene.setBodyState(bottle, { position: [x, (bottle.spec.shape as { halfHeight: number }).halfHeight, z], rotation: UPRIGHT });
+        scene.syncColliders();
+        const depth = env.observe().depth;
+        const empty = env.depthCamera.background(scene);
+        const rows = new Set<number>();
+        let pixels = 0;
+        depth.forEach((v, i) => {
+          if (v < empty[i] - 0.02) { pixels++; rows.add(Math.floor(i / 32)); }
+        });
+        return { pixels, rows: rows.size, top: Math.min(...rows) };
+      } finally {
+        env.free();
+      }
+    };
+    expect(SHORT_BOTTLE.halfHeight * 2).toBeCloseTo(0.18, 6);
+    expect(SHORT_BOTTLE.spec.shape).toEqual({ ...STANDARD_BOTTLE.spec.shape, halfHeight: 0.09 });
+    expect([SHORT_BOTTLE.spec.mass, SHORT_BOTTLE.spec.friction]).toEqual([STANDARD_BOTTLE.spec.mass, STANDARD_BOTTLE.spec.friction]);
+    for (const [x, z] of [[0, 0], [-0.15, -0.15], [0.15, 0.15], [0.12, -0.08], [-0.05, 0.15]]) {
+      const tall = await silhouette('slide', x, z);
+      const short = await silhouette('fragile', x, z);
+      expect(tall.rows).toBeGreaterThanOrEqual(10);
+      expect(short.rows).toBeLessThanOrEqual(9);
+      expect(short.pixels).toBeLessThanOrEqual(tall.pixels - 4);
+      expect(short.top).toBeGreaterThan(tall.top);
+    }
+  });
+
   it('tip: success needs the top pointing at the goal heading', async () => {
     const env = await Env.create({ task: builtinTasks.tip, renderDepth: false });
     try {
