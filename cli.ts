@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { formatUserError, isUserError } from './sim/errors.ts';
 import { choiceFlag, floatFlag, floatListFlag, intFlag, listFlag } from './sim/flags.ts';
 import { PLANNER_NAMES } from './agent/planners/types.ts';
+import { MODEL_LAYOUTS } from './agent/modelDirs.ts';
 import { TRAIN_DEFAULTS as TD } from './agent/trainDefaults.ts';
 import { CEM_DEFAULTS as CEM } from './agent/planners/cem.ts';
 
@@ -117,7 +118,7 @@ function searchSettings(o: Record<string, unknown>): Record<string, unknown> {
 withSearchFlags(program
   .command('plan')
   .description('Run MPC episodes of one planner on one task; print each outcome and a summary.')
-  .option('--model <dir>', 'trained checkpoint (needed by jepa-cem, jepa-mppi, generative-cem)')
+  .option('--model <dir>', 'trained checkpoint for jepa-cem, jepa-mppi (default models/world) or generative-cem (default models/world-generative)')
   .option('--task <id|file>', 'task id (slide, tip, fragile) or ./path/to/task.ts', 'slide')
   .option('--planner <name>', `one of ${PLANNER_NAMES.join(', ')}`, choiceFlag(PLANNER_NAMES), 'jepa-cem')
   .option('--episodes <n>', 'number of episodes', intFlag(1), 20)
@@ -139,13 +140,14 @@ withSearchFlags(program
   .option('--episodes <n>', 'episodes per planner and task (default 50; 10 with --quick)', intFlag(1))
   .option('--seed <n>', 'evaluation seed: episode i resets with 1000000000 + seed + i', intFlag(0), 1000)
   .option('--out <dir>', 'output folder for report.json, report.md, success.svg', 'bench/report')
-  .option('--models-dir <dir>', 'models per task: <dir>/<task> (JEPA) and <dir>/<task>-generative', 'models')
+  .option('--models-dir <dir>', 'folder of trained models (see --models)', 'models')
+  .option('--models <layout>', "'world': <models-dir>/world (JEPA) and <models-dir>/world-generative for every task; 'per-task': <models-dir>/<task> and <models-dir>/<task>-generative", choiceFlag(MODEL_LAYOUTS), 'world')
   .option('--workers <n>', 'worker threads (default: 2, or fewer cores); results do not depend on it', intFlag(1, 64))
   .option('--quick', 'a smaller run (10 episodes per cell) that finishes in a few minutes'))
   .action(async (o) => {
     const { runBench } = await import('./agent/bench.ts');
     await runBench({
-      tasks: o.tasks, planners: o.planners, episodes: o.episodes, seed: o.seed, out: o.out, modelsDir: o.modelsDir,
+      tasks: o.tasks, planners: o.planners, episodes: o.episodes, seed: o.seed, out: o.out, modelsDir: o.modelsDir, models: o.models,
       quick: Boolean(o.quick), workers: o.workers, backend: o.backend, execute: o.execute, settings: searchSettings(o),
       commandLine: process.argv.slice(2).join(' '),
     });
@@ -156,7 +158,7 @@ withSearchFlags(program
 const serve = program
   .command('serve')
   .description('Serve the live viewer: the sim, the goal and the plans the agent imagines, over http + WebSockets.')
-  .option('--model <dir>', 'trained checkpoint (default: models/<task> if present, e.g. models/slide; without a model the oracle planner runs)')
+  .option('--model <dir>', 'trained checkpoint, used for every task (default: models/world if present; without a model the oracle planner runs)')
   .option('--task <id|file>', 'task id (slide, tip, fragile) or ./path/to/task.ts', 'slide')
   .option('--planner <name>', `planner: ${PLANNER_NAMES.join(', ')} (default: jepa-cem with a model, else oracle)`, choiceFlag(PLANNER_NAMES))
   .option('--port <n>', 'http/ws port (0 = any free port)', intFlag(0, 65535), 8080)

@@ -14,7 +14,8 @@ import type { EpisodeResult } from './mpc.ts';
 import { EVAL_SEED_BASE, evalResetSeed } from './plan.ts';
 import { resolveSettings } from './planners/factory.ts';
 import type { SearchSettings } from './planners/modelPlanner.ts';
-import { modelKindFor, type PlannerName } from './planners/types.ts';
+import type { PlannerName } from './planners/types.ts';
+import { modelDirFor, type ModelLayout } from './modelDirs.ts';
 import { formatBreakdown, markdownTable, speedups, summarize, type ReportCell } from './report.ts';
 import { successChartSvg } from './reportChart.ts';
 import { checkTargets } from './benchTargets.ts';
@@ -27,6 +28,8 @@ export interface BenchOptions {
   seed: number;
   out: string;
   modelsDir: string;
+  /** 'world': <modelsDir>/world[-generative] for every task; 'per-task': <modelsDir>/<task>[-generative]. */
+  models?: ModelLayout;
   quick: boolean;
   workers?: number;
   backend: BackendChoice;
@@ -60,12 +63,6 @@ export interface BenchReport {
   wallSeconds: number;
 }
 
-/** models/<task> for JEPA planners, models/<task>-generative for generative-cem. */
-export function modelDirFor(modelsDir: string, taskId: string, planner: PlannerName): string | undefined {
-  const kind = modelKindFor(planner);
-  if (!kind) return undefined;
-  return join(modelsDir, kind === 'jepa' ? taskId : `${taskId}-generative`);
-}
 
 const CHUNK = 5;
 
@@ -78,11 +75,12 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   const tasks = await Promise.all(o.tasks.map(async (spec) => ({ spec, def: await loadTask(spec) })));
   const ids = tasks.map((t) => t.def.id);
   if (new Set(ids).size !== ids.length) throw new UserError(`--tasks lists the same task twice (${ids.join(', ')})`, 'list each task once');
+  const layout = o.models ?? 'world';
   const models: Record<string, string> = {};
   const missing = new Map<string, string[]>();
   for (const { def } of tasks) {
     for (const p of o.planners) {
-      const dir = modelDirFor(o.modelsDir, def.id, p);
+      const dir = modelDirFor(o.modelsDir, def.id, p, layout);
       if (!dir) continue;
       models[`${def.id}/${p}`] = dir;
       if (!existsSync(join(dir, 'config.json'))) missing.set(dir, [...(missing.get(dir) ?? []), p]);
@@ -91,7 +89,9 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   if (missing.size > 0) {
     const list = [...missing].map(([dir, ps]) => `${dir} (for ${ps.join(', ')})`).join('; ');
     throw new UserError(`missing trained models: ${list}`,
-      `train them (jepa-mpc train --data data/<task>.h5 --out ${o.modelsDir}/<task> [--model generative --out ${o.modelsDir}/<task>-generative]), point --models-dir elsewhere, or leave those planners out of --planners`);
+      layout === 'world'
+        ? `train them (jepa-mpc train --data data/slide.h5,data/tip.h5,data/fragile.h5 --out ${o.modelsDir}/world [--model generative --out ${o.modelsDir}/world-generative]), point --models-dir elsewhere, or leave those planners out of --planners`
+        : `train them (jepa-mpc train --data data/<task>.h5 --out ${o.modelsDir}/<task> [--model generative --out ${o.modelsDir}/<task>-generative]), use --models world, or leave those planners out of --planners`);
   }
   const settings = Object.fromEntries(o.planners.map((p) => [p, resolveSettings(p, o.settings)]));
 

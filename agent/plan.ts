@@ -13,6 +13,7 @@ import { runEpisodeSync, type EpisodeResult } from './mpc.ts';
 import { createPlanner, effectiveSettings } from './planners/factory.ts';
 import type { SearchSettings } from './planners/modelPlanner.ts';
 import { modelKindFor, type Planner, type PlannerName } from './planners/types.ts';
+import { MODELS_DIR, defaultModelFor, modelDirFor } from './modelDirs.ts';
 import { formatBreakdown, formatEpisodeLine, formatSummaryLine, summarize, type Summary } from './report.ts';
 import type { WorldModel } from './worldModel.ts';
 
@@ -38,7 +39,7 @@ export function evalPlannerSeed(seed: number, episode: number): number {
 export interface RigOptions {
   task: string | TaskDefinition;
   planner: PlannerName;
-  /** Checkpoint directory; required for the model planners. */
+  /** Checkpoint directory for the model planners; default models/world (or models/world-generative). */
   model?: string;
   backend?: BackendChoice;
   settings?: Partial<SearchSettings>;
@@ -58,16 +59,18 @@ export async function createRig(o: RigOptions): Promise<Rig> {
   const kind = modelKindFor(o.planner);
   let model: WorldModel | undefined;
   if (kind) {
-    if (!o.model) {
-      throw new UserError(`planner ${o.planner} needs a trained ${kind} model`, `pass --model <checkpoint dir> (from jepa-mpc train${kind === 'generative' ? ' --model generative' : ''})`);
+    const dir = o.model ?? defaultModelFor(o.planner);
+    if (!dir) {
+      throw new UserError(`planner ${o.planner} needs a trained ${kind} model, and ${modelDirFor(MODELS_DIR, task.id, o.planner)} has none`,
+        `pass --model <checkpoint dir>, or train the world model: jepa-mpc train --data data/slide.h5,data/tip.h5,data/fragile.h5 --out ${modelDirFor(MODELS_DIR, task.id, o.planner)}${kind === 'generative' ? ' --model generative' : ''}`);
     }
-    if (!existsSync(o.model)) {
-      throw new UserError(`model directory '${o.model}' does not exist`, `train one: jepa-mpc train --data data/${task.id}.h5 --out ${o.model}${kind === 'generative' ? ' --model generative' : ''}`);
+    if (!existsSync(dir)) {
+      throw new UserError(`model directory '${dir}' does not exist`, `train one: jepa-mpc train --data data/${task.id}.h5 --out ${dir}${kind === 'generative' ? ' --model generative' : ''}`);
     }
     const { initBackend } = await import('./backend.ts');
     await initBackend(o.backend ?? 'auto', o.log);
     const { loadWorldModel } = await import('./checkpoint.ts');
-    model = await loadWorldModel(o.model);
+    model = await loadWorldModel(dir);
   }
   if (model && model.obsSize.width !== model.obsSize.height) {
     throw new UserError(`model '${o.model}' expects ${model.obsSize.width}x${model.obsSize.height} images; the camera is square`, 'retrain on a dataset collected with --obs-size N');

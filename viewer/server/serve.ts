@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../sim/errors.ts';
 import { builtinTasks, loadTask } from '../../sim/tasks/registry.ts';
+import { MODELS_DIR } from '../../agent/modelDirs.ts';
 import { PLANNER_NAMES, modelKindFor, type PlannerName } from '../../agent/planners/types.ts';
 import type { SearchSettings } from '../../agent/planners/modelPlanner.ts';
 import { DIST_DIR, ensureViewerBuilt } from './build.ts';
@@ -11,25 +12,8 @@ import { startViewerServer, type ViewerServer } from './server.ts';
 import { workerRunnerFactory } from './workerRunner.ts';
 import type { RunnerFactory } from './episodeRunner.ts';
 
-/** Where `train` puts a task's model by convention (as `bench --models-dir models` expects). */
-export function defaultModelDir(taskId: string): string {
-  return join('models', taskId);
-}
-
-/**
- * The model a runner for `task` loads. An explicit --model serves every task. Without one, a
- * built-in task gets its own models/<task> when that exists (switching to tip in the page must not
- * plan tip goals with the slide model), else the model chosen at start.
- */
-export function modelDirForTask(task: string, explicit: string | undefined, initial: string | undefined,
-  hasModel: (dir: string) => boolean = (dir) => existsSync(join(dir, 'config.json'))): string | undefined {
-  if (explicit !== undefined || !(task in builtinTasks)) return initial;
-  const own = defaultModelDir(task);
-  return hasModel(own) ? own : initial;
-}
-
 export interface ServeOptions {
-  /** Checkpoint dir; undefined = models/<task id> if it exists, else run without a model. */
+  /** Checkpoint dir, used for every task; undefined = models/world if it exists, else run without a model. */
   model?: string;
   task: string;
   /** undefined = jepa-cem with a model, oracle without. */
@@ -54,8 +38,9 @@ async function modelKindOf(dir: string | undefined): Promise<'jepa' | 'generativ
 export async function serve(opts: ServeOptions): Promise<ViewerServer & { planner: PlannerName; modelDir?: string }> {
   const log = opts.log ?? ((l: string) => process.stdout.write(l + '\n'));
   // Check the task first so a bad --task fails at once with a clear message (the worker loads it again).
-  const task = await loadTask(opts.task);
-  const fallback = defaultModelDir(task.id);
+  await loadTask(opts.task);
+  // One model for every task: switching task in the page keeps it (its data spans every task's physics).
+  const fallback = join(MODELS_DIR, 'world');
   let modelDir = opts.model;
   if (modelDir === undefined && existsSync(join(fallback, 'config.json'))) modelDir = fallback;
   if (modelDir !== undefined && !existsSync(modelDir)) {
@@ -83,8 +68,7 @@ export async function serve(opts: ServeOptions): Promise<ViewerServer & { planne
   }
   const planners = PLANNER_NAMES.filter((p) => modelKindFor(p) === undefined || modelKindFor(p) === kind);
   // Each runner (sim + planner + model) lives in a worker thread: planning never stalls the stream.
-  const factory: RunnerFactory = (choice) =>
-    workerRunnerFactory({ modelDir: modelDirForTask(choice.task, opts.model, modelDir), backend: opts.backend, settings }, log)(choice);
+  const factory: RunnerFactory = workerRunnerFactory({ modelDir, backend: opts.backend, settings }, log);
 
   const server = await startViewerServer({
     host: opts.host, port: opts.port, staticDir: DIST_DIR, factory, log,
