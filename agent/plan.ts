@@ -42,6 +42,8 @@ export interface RigOptions {
   model?: string;
   backend?: BackendChoice;
   settings?: Partial<SearchSettings>;
+  /** Distractor level to render at (default: the model's, else 0). */
+  distractors?: number;
   log?: (line: string) => void;
 }
 
@@ -73,7 +75,13 @@ export async function createRig(o: RigOptions): Promise<Rig> {
     throw new UserError(`model '${o.model}' expects ${model.obsSize.width}x${model.obsSize.height} images; the camera is square`, 'retrain on a dataset collected with --obs-size N');
   }
   // Depth is only rendered for planners that look at it; random and oracle run much faster without.
-  const env = await Env.create({ task, obsSize: model?.obsSize.width, renderDepth: model !== undefined, showsPusher: model?.showsPusher });
+  let env: Env;
+  try {
+    env = await Env.create({ task, obsSize: model?.obsSize.width, renderDepth: model !== undefined, showsPusher: model?.showsPusher, distractors: o.distractors ?? model?.distractors ?? 0 });
+  } catch (e) {
+    model?.dispose();
+    throw e;
+  }
   let planner: Planner;
   try {
     planner = createPlanner(o.planner, { env, model, settings: o.settings, task });
@@ -116,7 +124,8 @@ export async function runPlanCommand(o: PlanCommandOptions, write: (s: string) =
   const log = o.json ? () => {} : (line: string) => write(line + '\n');
   const rig = await createRig({ ...o, log });
   try {
-    if (!o.json) log(`plan: task ${rig.task.id}, planner ${o.planner}, ${o.episodes} episodes, seed ${o.seed}`);
+    const level = rig.env.spec.distractors ?? 0;
+    if (!o.json) log(`plan: task ${rig.task.id}, planner ${o.planner}, ${o.episodes} episodes, seed ${o.seed}${level > 0 ? `, distractors ${level}` : ''}`);
     const resolved = o.planner === 'random' ? undefined : effectiveSettings(o.planner, { model: rig.model, settings: o.settings, task: rig.task });
     if (resolved) log(formatSettings(o.planner, resolved.settings, resolved.fromTask, rig.task.id));
     const episodes: PlanReport['episodes'] = [];

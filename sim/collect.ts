@@ -22,6 +22,8 @@ export interface CollectOptions {
   obsSize?: number;
   /** Show the pusher in the depth images (default false; see CameraSpec.showsPusher). */
   showsPusher?: boolean;
+  /** Distractor level (default 0; docs/distractors.md). */
+  distractors?: number;
   /** Default: one per core (os.availableParallelism()). */
   workers?: number;
   /** 'auto': a bar on a TTY, plain lines otherwise. */
@@ -91,14 +93,15 @@ function progressReporter(mode: CollectOptions['progress'], total: number, log: 
 
 /** The canonical command that reproduces a file (workers left out: they do not change it). */
 function commandLine(o: CollectOptions, obsSize: number): string {
-  return `jepa-mpc collect --task ${o.task} --episodes ${o.episodes} --seed ${o.seed} --obs-size ${obsSize}${o.showsPusher ? ' --show-pusher' : ''} --out ${o.out}`;
+  const distractors = o.distractors ? ` --distractors ${o.distractors}` : '';
+  return `jepa-mpc collect --task ${o.task} --episodes ${o.episodes} --seed ${o.seed} --obs-size ${obsSize}${o.showsPusher ? ' --show-pusher' : ''}${distractors} --out ${o.out}`;
 }
 
 export async function collect(o: CollectOptions): Promise<CollectResult> {
   const { obsSize, workers } = validate(o);
   ensureWritableTarget(o.out, 'dataset');
   const task = await loadTask(o.task);
-  const probe = await Env.create({ task, obsSize, showsPusher: o.showsPusher });
+  const probe = await Env.create({ task, obsSize, showsPusher: o.showsPusher, distractors: o.distractors });
   const spec = probe.spec;
   probe.free();
   const log = o.log ?? ((s: string) => process.stderr.write(s + '\n'));
@@ -119,7 +122,7 @@ export async function collect(o: CollectOptions): Promise<CollectResult> {
   const progress = progressReporter(o.progress ?? 'auto', o.episodes, log);
   const t0 = performance.now();
   try {
-    const run = await runEpisodePool({ task: o.task, obsSize, renderDepth: true, showsPusher: o.showsPusher, workers }, seeds, (index, r) => {
+    const run = await runEpisodePool({ task: o.task, obsSize, renderDepth: true, showsPusher: o.showsPusher, distractors: o.distractors, workers }, seeds, (index, r) => {
       pending.set(index, r.episode);
       completed++;
       steps += r.episode.length;

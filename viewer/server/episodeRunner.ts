@@ -82,6 +82,9 @@ export function integratePusherPath(start: Vec3, actions: Float32Array, dt: numb
   return out;
 }
 
+/** Farther than anything in the scene moves in 0.1 s. */
+const TELEPORT_METRES = 1;
+
 /** Blend two pose lists (same body order) at fraction t: lerp positions, nlerp rotations. */
 export function interpolatePoses(a: Float32Array, b: Float32Array, t: number, out: Float32Array): Float32Array {
   if (a.length !== b.length) {
@@ -89,6 +92,12 @@ export function interpolatePoses(a: Float32Array, b: Float32Array, t: number, ou
     return out;
   }
   for (let i = 0; i < a.length; i += 7) {
+    // A body that moves this far within one agent step was teleported (a distractor dropping in
+    // from, or vanishing to, its parking place far below the table): it jumps rather than glide.
+    if (Math.hypot(b[i] - a[i], b[i + 1] - a[i + 1], b[i + 2] - a[i + 2]) > TELEPORT_METRES) {
+      for (let k = 0; k < 7; k++) out[i + k] = b[i + k];
+      continue;
+    }
     for (let k = 0; k < 3; k++) out[i + k] = a[i + k] + (b[i + k] - a[i + k]) * t;
     // Quaternions q and -q are the same rotation; blend along the shorter arc.
     let dot = 0;

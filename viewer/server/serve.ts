@@ -2,6 +2,7 @@
 // ws server and runs until Ctrl-C. The model stack (tfjs) loads only when a model is used.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { distractorLevel } from '../../sim/distractorLevels.ts';
 import { UserError } from '../../sim/errors.ts';
 import { builtinTasks, loadTask } from '../../sim/tasks/registry.ts';
 import { PLANNER_NAMES, modelKindFor, type PlannerName } from '../../agent/planners/types.ts';
@@ -41,6 +42,8 @@ export interface ServeOptions {
   backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   /** Planner setting overrides (e.g. failureWeight from --failure-weight); unset fields take the defaults. */
   settings?: Partial<SearchSettings>;
+  /** Distractor level to render at (--distractors); undefined = the model's level, else 0. */
+  distractors?: number;
   log?: (line: string) => void;
 }
 
@@ -55,6 +58,7 @@ export async function serve(opts: ServeOptions): Promise<ViewerServer & { planne
   const log = opts.log ?? ((l: string) => process.stdout.write(l + '\n'));
   // Check the task first so a bad --task fails at once with a clear message (the worker loads it again).
   const task = await loadTask(opts.task);
+  if (opts.distractors !== undefined) distractorLevel(opts.distractors, '--distractors');
   const fallback = defaultModelDir(task.id);
   let modelDir = opts.model;
   if (modelDir === undefined && existsSync(join(fallback, 'config.json'))) modelDir = fallback;
@@ -84,13 +88,13 @@ export async function serve(opts: ServeOptions): Promise<ViewerServer & { planne
   const planners = PLANNER_NAMES.filter((p) => modelKindFor(p) === undefined || modelKindFor(p) === kind);
   // Each runner (sim + planner + model) lives in a worker thread: planning never stalls the stream.
   const factory: RunnerFactory = (choice) =>
-    workerRunnerFactory({ modelDir: modelDirForTask(choice.task, opts.model, modelDir), backend: opts.backend, settings }, log)(choice);
+    workerRunnerFactory({ modelDir: modelDirForTask(choice.task, opts.model, modelDir), backend: opts.backend, settings, distractors: opts.distractors }, log)(choice);
 
   const server = await startViewerServer({
     host: opts.host, port: opts.port, staticDir: DIST_DIR, factory, log,
     session: { task: opts.task, planner, tasks: [...tasks.keys()], planners: [...planners], seed: opts.seed, log },
   });
-  log(`viewer: task ${opts.task}, planner ${planner}${modelDir ? `, model ${modelDir}` : ''}`);
+  log(`viewer: task ${opts.task}, planner ${planner}${modelDir ? `, model ${modelDir}` : ''}${opts.distractors !== undefined ? `, distractors ${opts.distractors}` : ''}`);
   log(`viewer: open ${server.url}  (Ctrl-C to stop)`);
   return Object.assign(server, { planner, modelDir });
 }

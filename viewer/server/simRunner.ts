@@ -36,9 +36,11 @@ export class SimRunner implements EpisodeRunner {
     this.controlDt = env.spec.controlDt;
   }
 
-  static async create(task: TaskDefinition, planner: PlannerName, model: WorldModel | undefined, settings?: Partial<SearchSettings>): Promise<SimRunner> {
+  /** `distractors`: the level to render at (default: the model's, else 0). */
+  static async create(task: TaskDefinition, planner: PlannerName, model: WorldModel | undefined, settings?: Partial<SearchSettings>,
+    distractors?: number): Promise<SimRunner> {
     const obsSize = model ? model.obsSize.width : 32;
-    const env = await Env.create({ task, obsSize, showsPusher: model?.showsPusher });
+    const env = await Env.create({ task, obsSize, showsPusher: model?.showsPusher, distractors: distractors ?? model?.distractors ?? 0 });
     try {
       const impl = createPlanner(planner, { env, model, settings, task });
       // The page shows each plan's time, and a fresh model planner's first plans are its slowest
