@@ -42,7 +42,7 @@ export interface RigOptions {
   model?: string;
   backend?: BackendChoice;
   settings?: Partial<SearchSettings>;
-  /** Distractor level to render at (default: the model's, else 0). */
+  /** Distractor level to render at (default: the model's, else 0); another level than the model's is refused. */
   distractors?: number;
   log?: (line: string) => void;
 }
@@ -53,6 +53,19 @@ export interface Rig {
   planner: Planner;
   model?: WorldModel;
   dispose(): void;
+}
+
+/**
+ * The distractor level to render at: the model's (it was trained on such images); a --distractors
+ * that names another level is refused, since the model would plan on images it never saw.
+ */
+export function renderLevel(asked: number | undefined, model: WorldModel | undefined, modelDir?: string): number {
+  const trained = model?.distractors ?? 0;
+  if (model && asked !== undefined && asked !== trained) {
+    throw new UserError(`--distractors ${asked} does not match model '${modelDir ?? '(in memory)'}', trained at distractor level ${trained}`,
+      `drop --distractors (the model's level is used), or train a model on data collected with --distractors ${asked}`);
+  }
+  return asked ?? trained;
 }
 
 export async function createRig(o: RigOptions): Promise<Rig> {
@@ -77,7 +90,8 @@ export async function createRig(o: RigOptions): Promise<Rig> {
   // Depth is only rendered for planners that look at it; random and oracle run much faster without.
   let env: Env;
   try {
-    env = await Env.create({ task, obsSize: model?.obsSize.width, renderDepth: model !== undefined, showsPusher: model?.showsPusher, distractors: o.distractors ?? model?.distractors ?? 0 });
+    const distractors = renderLevel(o.distractors, model, o.model);
+    env = await Env.create({ task, obsSize: model?.obsSize.width, renderDepth: model !== undefined, showsPusher: model?.showsPusher, distractors });
   } catch (e) {
     model?.dispose();
     throw e;

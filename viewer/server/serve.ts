@@ -54,6 +54,17 @@ async function modelKindOf(dir: string | undefined): Promise<'jepa' | 'generativ
   return readCheckpointConfig(dir).model.kind;
 }
 
+/** A --distractors that is not the model's level fails here, at once, not in the runner worker. */
+async function checkDistractorLevel(dir: string | undefined, asked: number | undefined): Promise<void> {
+  if (!dir || asked === undefined) return;
+  const { readCheckpointConfig } = await import('../../agent/checkpoint.ts');
+  const trained = readCheckpointConfig(dir).envSpec.distractors ?? 0;
+  if (trained !== asked) {
+    throw new UserError(`--distractors ${asked} does not match model '${dir}', trained at distractor level ${trained}`,
+      `drop --distractors (the model's level is used), or pass a model trained on data collected with --distractors ${asked}`);
+  }
+}
+
 export async function serve(opts: ServeOptions): Promise<ViewerServer & { planner: PlannerName; modelDir?: string }> {
   const log = opts.log ?? ((l: string) => process.stdout.write(l + '\n'));
   // Check the task first so a bad --task fails at once with a clear message (the worker loads it again).
@@ -81,6 +92,7 @@ export async function serve(opts: ServeOptions): Promise<ViewerServer & { planne
 
   if (opts.ensureBuild) await ensureViewerBuilt(log);
   const kind = await modelKindOf(modelDir);
+  await checkDistractorLevel(modelDir, opts.distractors);
   if (modelKindFor(planner) && modelKindFor(planner) !== kind) {
     throw new UserError(`planner '${planner}' needs a ${modelKindFor(planner)} model, but ${modelDir} holds a ${kind} model`,
       `use --planner ${kind === 'generative' ? 'generative-cem' : 'jepa-cem'}, or a matching --model`);
