@@ -1,5 +1,5 @@
 // `npx tsx sim/bench/distractorImages.ts`: one agent depth image per distractor level, same
-// episode and actions, as PNGs for docs/distractors.md. Left: the depth image as the viewer's HUD
+// episode and actions, as PNGs for docs/distractors.md (into docs/distractors/). Left: the depth image as the viewer's HUD
 // shows it (near is bright); right: how far each pixel is from the level-0 image, x4 (black = same).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ const opts = new Command()
   .option('--steps <n>', 'agent steps of a slow push before the picture', intFlag(0, 1000), 12)
   .option('--size <n>', 'depth image size (pixels)', intFlag(4, 512), 32)
   .option('--scale <n>', 'each depth pixel becomes n x n PNG pixels', intFlag(1, 64), 8)
-  .option('--out-dir <dir>', 'where distractors-<level>.png go', 'docs')
+  .option('--out-dir <dir>', 'where distractors-<level>.png go', 'docs/distractors')
   .parse(process.argv)
   .opts<{ task: string; seed: number; steps: number; size: number; scale: number; outDir: string }>();
 

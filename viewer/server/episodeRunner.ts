@@ -82,8 +82,8 @@ export function integratePusherPath(start: Vec3, actions: Float32Array, dt: numb
   return out;
 }
 
-/** Farther than anything in the scene moves in 0.1 s. */
-const TELEPORT_METRES = 1;
+/** Bodies below this height (m) are parked out of the world (inactive distractors wait at y = -10). */
+const PARKED_BELOW = -1;
 
 /** Blend two pose lists (same body order) at fraction t: lerp positions, nlerp rotations. */
 export function interpolatePoses(a: Float32Array, b: Float32Array, t: number, out: Float32Array): Float32Array {
@@ -92,9 +92,9 @@ export function interpolatePoses(a: Float32Array, b: Float32Array, t: number, ou
     return out;
   }
   for (let i = 0; i < a.length; i += 7) {
-    // A body that moves this far within one agent step was teleported (a distractor dropping in
-    // from, or vanishing to, its parking place far below the table): it jumps rather than glide.
-    if (Math.hypot(b[i] - a[i], b[i + 1] - a[i + 1], b[i + 2] - a[i + 2]) > TELEPORT_METRES) {
+    // A distractor dropping in from, or vanishing to, its parking place far below the table
+    // jumps rather than glide through the table.
+    if (a[i + 1] < PARKED_BELOW || b[i + 1] < PARKED_BELOW) {
       for (let k = 0; k < 7; k++) out[i + k] = b[i + k];
       continue;
     }
