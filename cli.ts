@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { formatUserError, isUserError } from './sim/errors.ts';
 import { choiceFlag, floatFlag, floatListFlag, intFlag, listFlag } from './sim/flags.ts';
+import { MAX_DISTRACTOR_LEVEL } from './sim/distractorLevels.ts';
 import { PLANNER_NAMES } from './agent/planners/types.ts';
 import { MODEL_LAYOUTS } from './agent/modelDirs.ts';
 import { TRAIN_DEFAULTS as TD } from './agent/trainDefaults.ts';
@@ -13,6 +14,9 @@ program
   .description('A planning agent with a JEPA world model in latent space: collect, train, plan, bench, serve.')
   .showHelpAfterError('(run with --help for usage)')
   .configureOutput({ outputError: (str, write) => write(str) });
+
+const DISTRACTORS_HELP = `distractor level, 0 (the plain scene) to ${MAX_DISTRACTOR_LEVEL}: task-irrelevant, unpredictable things in the camera's view (docs/distractors.md)`;
+const RENDER_DISTRACTORS_HELP = `render at this distractor level (0-${MAX_DISTRACTOR_LEVEL}; default: the level the model was trained on, else 0; docs/distractors.md)`;
 
 // ---- collect (sim/collect.ts) ----
 
@@ -27,9 +31,10 @@ program
   .option('--workers <n>', 'worker threads (default: one per core); the episodes do not depend on it', intFlag(1, 256))
   .option('--show-pusher', 'show the pusher in the depth images (ablation; by default the camera sees only the task objects)')
   .option('--tail-steps <n>', 'steps recorded after each episode ends, the world going on unjudged (the bottle coming to rest; 0 = none)', intFlag(0, 1000), 10)
+  .option('--distractors <level>', DISTRACTORS_HELP, intFlag(0, MAX_DISTRACTOR_LEVEL), 0)
   .action(async (o) => {
     const { runCollectCommand } = await import('./sim/collect.ts');
-    await runCollectCommand({ task: o.task, episodes: o.episodes, seed: o.seed, out: o.out, obsSize: o.obsSize, workers: o.workers, showsPusher: Boolean(o.showPusher), tailSteps: o.tailSteps });
+    await runCollectCommand({ task: o.task, episodes: o.episodes, seed: o.seed, out: o.out, obsSize: o.obsSize, workers: o.workers, showsPusher: Boolean(o.showPusher), tailSteps: o.tailSteps, distractors: o.distractors });
   });
 
 // ---- train (agent/train.ts) ----
@@ -123,11 +128,12 @@ withSearchFlags(program
   .option('--planner <name>', `one of ${PLANNER_NAMES.join(', ')}`, choiceFlag(PLANNER_NAMES), 'jepa-cem')
   .option('--episodes <n>', 'number of episodes', intFlag(1), 20)
   .option('--seed <n>', 'evaluation seed: episode i resets with 1000000000 + seed + i', intFlag(0), 7)
-  .option('--json', 'print one JSON document instead of lines'))
+  .option('--json', 'print one JSON document instead of lines')
+  .option('--distractors <level>', RENDER_DISTRACTORS_HELP, intFlag(0, MAX_DISTRACTOR_LEVEL)))
   .action(async (o) => {
     const { runPlanCommand } = await import('./agent/plan.ts');
     await runPlanCommand({
-      task: o.task, planner: o.planner, model: o.model, episodes: o.episodes, seed: o.seed, json: Boolean(o.json),
+      task: o.task, planner: o.planner, model: o.model, episodes: o.episodes, seed: o.seed, json: Boolean(o.json), distractors: o.distractors,
       execute: o.execute, backend: o.backend, settings: searchSettings(o),
     });
   });
@@ -167,12 +173,13 @@ const serve = program
   .option('--backend <name>', 'tfjs backend: auto, tensorflow, wasm, cpu', choiceFlag(['auto', 'tensorflow', 'wasm', 'cpu'] as const), 'auto')
   .option('--ensure-build', 'build the page with Vite first if it is missing or out of date')
   .option(FAILURE_WEIGHT_FLAG, FAILURE_WEIGHT_HELP, floatFlag(0))
-  .option(HEIGHT_STD_FLAG, HEIGHT_STD_HELP, floatFlag(1e-3, 10));
+  .option(HEIGHT_STD_FLAG, HEIGHT_STD_HELP, floatFlag(1e-3, 10))
+  .option('--distractors <level>', RENDER_DISTRACTORS_HELP, intFlag(0, MAX_DISTRACTOR_LEVEL));
 withGentlePushFlags(serve)
   .action(async (o) => {
     const { serveUntilSignal } = await import('./viewer/server/serve.ts');
     await serveUntilSignal({
-      model: o.model, task: o.task, planner: o.planner, port: o.port, host: o.host, seed: o.seed,
+      model: o.model, task: o.task, planner: o.planner, port: o.port, host: o.host, seed: o.seed, distractors: o.distractors,
       backend: o.backend, ensureBuild: Boolean(o.ensureBuild), settings: { failureWeight: o.failureWeight, heightStd: o.heightStd, ratePenalty: o.ratePenalty, keypointWeight: o.keypointWeight, lattice: o.lattice },
     });
   });

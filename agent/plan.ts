@@ -43,6 +43,8 @@ export interface RigOptions {
   model?: string;
   backend?: BackendChoice;
   settings?: Partial<SearchSettings>;
+  /** Distractor level to render at (default: the model's, else 0); another level than the model's is refused. */
+  distractors?: number;
   log?: (line: string) => void;
 }
 
@@ -52,6 +54,19 @@ export interface Rig {
   planner: Planner;
   model?: WorldModel;
   dispose(): void;
+}
+
+/**
+ * The distractor level to render at: the model's (it was trained on such images); a --distractors
+ * that names another level is refused, since the model would plan on images it never saw.
+ */
+export function renderLevel(asked: number | undefined, model: WorldModel | undefined, modelDir?: string): number {
+  const trained = model?.distractors ?? 0;
+  if (model && asked !== undefined && asked !== trained) {
+    throw new UserError(`--distractors ${asked} does not match model '${modelDir ?? '(in memory)'}', trained at distractor level ${trained}`,
+      `drop --distractors (the model's level is used), or train a model on data collected with --distractors ${asked}`);
+  }
+  return asked ?? trained;
 }
 
 export async function createRig(o: RigOptions): Promise<Rig> {
@@ -76,7 +91,14 @@ export async function createRig(o: RigOptions): Promise<Rig> {
     throw new UserError(`model '${o.model}' expects ${model.obsSize.width}x${model.obsSize.height} images; the camera is square`, 'retrain on a dataset collected with --obs-size N');
   }
   // Depth is only rendered for planners that look at it; random and oracle run much faster without.
-  const env = await Env.create({ task, obsSize: model?.obsSize.width, renderDepth: model !== undefined, showsPusher: model?.showsPusher });
+  let env: Env;
+  try {
+    const distractors = renderLevel(o.distractors, model, o.model);
+    env = await Env.create({ task, obsSize: model?.obsSize.width, renderDepth: model !== undefined, showsPusher: model?.showsPusher, distractors });
+  } catch (e) {
+    model?.dispose();
+    throw e;
+  }
   let planner: Planner;
   try {
     planner = createPlanner(o.planner, { env, model, settings: o.settings, task });
@@ -119,7 +141,8 @@ export async function runPlanCommand(o: PlanCommandOptions, write: (s: string) =
   const log = o.json ? () => {} : (line: string) => write(line + '\n');
   const rig = await createRig({ ...o, log });
   try {
-    if (!o.json) log(`plan: task ${rig.task.id}, planner ${o.planner}, ${o.episodes} episodes, seed ${o.seed}`);
+    const level = rig.env.spec.distractors ?? 0;
+    if (!o.json) log(`plan: task ${rig.task.id}, planner ${o.planner}, ${o.episodes} episodes, seed ${o.seed}${level > 0 ? `, distractors ${level}` : ''}`);
     const resolved = o.planner === 'random' ? undefined : effectiveSettings(o.planner, { model: rig.model, settings: o.settings, task: rig.task });
     if (resolved) log(formatSettings(o.planner, resolved.settings, resolved.fromTask, rig.task.id));
     const episodes: PlanReport['episodes'] = [];

@@ -10,6 +10,7 @@ import { describeFailure, failureHeadInfo, refitFailureHead, type FailureMetrics
 import { defaultEncoderConfig, framesOf, type KeypointMap } from './model/encoder.ts';
 import { termNames, trainStep } from './model/jepa.ts';
 import { buildNetworks, disposeNetworks, type ModelConfig, type Networks, type ObjectiveConfig } from './model/networks.ts';
+import { formatProbePrediction, type ProbePredictionError } from './probePrediction.ts';
 import { probeModel, probeSpecFor } from './probes.ts';
 import { trainingChartSvg, type ChartPoint } from './trainChart.ts';
 import { TRAIN_DEFAULTS } from './trainDefaults.ts';
@@ -94,6 +95,8 @@ export interface MetricsRecord {
     horizons: ValidationResult['horizons']; collapse: ValidationResult['collapse']; probeR2: Record<string, number>;
     /** The failure head's held-out scores (absent in records written before it existed). */
     failure?: FailureMetrics;
+    /** The probe's bottle-position error from rolled-out latents, per horizon (absent in older records). */
+    probePrediction?: ProbePredictionError[];
   };
 }
 
@@ -185,7 +188,7 @@ export async function trainLoop(ctx: LoopContext, modelOpts: ModelOptions, loop:
       step, samples, seconds, samplesPerSec: samples / Math.max(seconds, 1e-6),
       // A refit without training steps (resume at --steps) keeps the last record's loss terms.
       train: sumCount === 0 && prev?.step === step ? prev.train : Object.fromEntries(names.map((n, i) => [n, sums[i] / Math.max(sumCount, 1)])),
-      val: { horizons: val.horizons, collapse: val.collapse, probeR2: val.probeR2, failure },
+      val: { horizons: val.horizons, collapse: val.collapse, probeR2: val.probeR2, failure, ...(val.probePrediction ? { probePrediction: val.probePrediction } : {}) },
     };
     sums.fill(0);
     sumCount = 0;
@@ -234,5 +237,5 @@ export function describeValidation(rec: MetricsRecord): string {
   const c = rec.val.collapse;
   const p = Object.entries(rec.val.probeR2).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ');
   return `step ${rec.step}: pred/copy ${h} | std mean ${c.meanStd.toFixed(3)} min ${c.minStd.toFixed(3)}, eff. rank ${c.effectiveRank.toFixed(1)}` +
-    `${c.collapsed ? ' (COLLAPSED)' : ''} | probe R2 ${p}${describeFailure(rec.val.failure)}`;
+    `${c.collapsed ? ' (COLLAPSED)' : ''} | probe R2 ${p}${formatProbePrediction(rec.val.probePrediction)}${describeFailure(rec.val.failure)}`;
 }

@@ -25,6 +25,8 @@ export interface CollectOptions {
   showsPusher?: boolean;
   /** Steps recorded after each episode's end (default DEFAULT_TAIL_STEPS; 0: none). */
   tailSteps?: number;
+  /** Distractor level (default 0; docs/distractors.md). */
+  distractors?: number;
   /** Default: one per core (os.availableParallelism()). */
   workers?: number;
   /** 'auto': a bar on a TTY, plain lines otherwise. */
@@ -97,14 +99,15 @@ function progressReporter(mode: CollectOptions['progress'], total: number, log: 
 /** The canonical command that reproduces a file (workers left out: they do not change it). */
 function commandLine(o: CollectOptions, obsSize: number): string {
   const tail = o.tailSteps ?? DEFAULT_TAIL_STEPS;
-  return `jepa-mpc collect --task ${o.task} --episodes ${o.episodes} --seed ${o.seed} --obs-size ${obsSize}${o.showsPusher ? ' --show-pusher' : ''} --tail-steps ${tail} --out ${o.out}`;
+  const distractors = o.distractors ? ` --distractors ${o.distractors}` : '';
+  return `jepa-mpc collect --task ${o.task} --episodes ${o.episodes} --seed ${o.seed} --obs-size ${obsSize}${o.showsPusher ? ' --show-pusher' : ''} --tail-steps ${tail}${distractors} --out ${o.out}`;
 }
 
 export async function collect(o: CollectOptions): Promise<CollectResult> {
   const { obsSize, workers } = validate(o);
   ensureWritableTarget(o.out, 'dataset');
   const task = await loadTask(o.task);
-  const probe = await Env.create({ task, obsSize, showsPusher: o.showsPusher });
+  const probe = await Env.create({ task, obsSize, showsPusher: o.showsPusher, distractors: o.distractors });
   const spec = probe.spec;
   probe.free();
   const log = o.log ?? ((s: string) => process.stderr.write(s + '\n'));
@@ -125,7 +128,7 @@ export async function collect(o: CollectOptions): Promise<CollectResult> {
   const progress = progressReporter(o.progress ?? 'auto', o.episodes, log);
   const t0 = performance.now();
   try {
-    const run = await runEpisodePool({ task: o.task, obsSize, renderDepth: true, showsPusher: o.showsPusher, tailSteps: o.tailSteps, workers }, seeds, (index, r) => {
+    const run = await runEpisodePool({ task: o.task, obsSize, renderDepth: true, showsPusher: o.showsPusher, tailSteps: o.tailSteps, distractors: o.distractors, workers }, seeds, (index, r) => {
       pending.set(index, r.episode);
       completed++;
       steps += r.episode.length;

@@ -17,6 +17,8 @@ export interface WorkerInit {
   showsPusher?: boolean;
   /** Steps recorded after each termination (rollout's tailSteps; default DEFAULT_TAIL_STEPS). */
   tailSteps?: number;
+  /** Distractor level (sim/distractorLevels.ts; default 0). */
+  distractors?: number;
 }
 
 export type ToWorker = { type: 'run'; index: number; seed: number } | { type: 'warm'; episodes: number };
@@ -39,7 +41,7 @@ async function main(): Promise<void> {
   const post = (m: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
   let env: Env;
   try {
-    env = await Env.create({ task: await loadTask(init.task), obsSize: init.obsSize, renderDepth: init.renderDepth, showsPusher: init.showsPusher });
+    env = await Env.create({ task: await loadTask(init.task), obsSize: init.obsSize, renderDepth: init.renderDepth, showsPusher: init.showsPusher, distractors: init.distractors });
   } catch (e) {
     post(errorMessage(-1, e));
     return;

@@ -44,6 +44,8 @@ export interface DatasetInfo {
   /** How many stored episodes slid, tipped, burst, only touched, or never touched the bottle. */
   behaviourCounts: Record<string, number>;
   createdBy: string;
+  /** Distractor level of the scene (root attribute `distractors`, as in env_spec; files without it: 0). */
+  distractors: number;
 }
 
 /** What the caller knows before the first episode is written. */
@@ -180,7 +182,7 @@ export class DatasetWriter {
       format: DATASET_FORMAT, formatVersion: DATASET_FORMAT_VERSION, taskId: h.taskId, taskConfig: h.taskConfig,
       camera: h.envSpec.camera, envSpec: h.envSpec, obsSize: h.envSpec.obsSize, collectSeed: h.collectSeed,
       episodeSeeds: [...this.seeds], episodeIndices: [...this.indices], totalEpisodes: this.seeds.length,
-      totalSteps: this.steps, behaviourCounts: { ...this.counts }, createdBy: h.createdBy,
+      totalSteps: this.steps, behaviourCounts: { ...this.counts }, createdBy: h.createdBy, distractors: h.envSpec.distractors ?? 0,
     };
     const f = this.file;
     f.create_attribute('format', info.format);
@@ -198,6 +200,7 @@ export class DatasetWriter {
     f.create_attribute('total_steps', info.totalSteps, null, '<i');
     f.create_attribute('behaviour_counts', JSON.stringify(info.behaviourCounts));
     f.create_attribute('created_by', info.createdBy);
+    f.create_attribute('distractors', info.distractors, null, '<i');
     f.close();
     this.closed = true;
     renameSync(this.tempPath, this.target);

@@ -121,12 +121,26 @@ function readInfo(path: string, f: H5File): DatasetInfo {
     totalSteps: num(path, f, 'total_steps'),
     behaviourCounts: json(path, f, 'behaviour_counts'),
     createdBy: str(path, f, 'created_by'),
+    distractors: 0,
   };
   if (!envSpec || !envSpec.obsSize || !Array.isArray(envSpec.stateLabels)) throw bad(path, "file attribute 'env_spec' lacks obsSize or stateLabels");
+  info.distractors = distractorsOf(path, f, envSpec);
   if (info.episodeSeeds.length !== info.totalEpisodes || info.episodeIndices.length !== info.totalEpisodes) {
     throw bad(path, `total_episodes is ${info.totalEpisodes} but episode_seeds/episode_indices list ${info.episodeSeeds.length}/${info.episodeIndices.length}`);
   }
   return info;
+}
+
+/** The scene's distractor level: files written before it existed have neither the root attribute nor the env_spec field (level 0). */
+function distractorsOf(path: string, f: H5File, envSpec: DatasetInfo['envSpec']): number {
+  const root = hasAttr(path, f, 'distractors') ? num(path, f, 'distractors') : undefined;
+  const inSpec = envSpec.distractors;
+  const level = root ?? inSpec ?? 0;
+  if (!Number.isInteger(level) || level < 0) throw bad(path, `distractor level ${level} is not a whole number >= 0`);
+  if (root !== undefined && inSpec !== undefined && root !== inSpec) {
+    throw bad(path, `root attribute 'distractors' (${root}) disagrees with env_spec.distractors (${inSpec})`);
+  }
+  return level;
 }
 
 interface EpisodeEntry { group: H5Group; length: number; tail: number; sets: Record<(typeof EPISODE_DATASETS)[number], H5Dataset> }

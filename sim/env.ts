@@ -2,11 +2,14 @@
 // terminated, truncated, info. One agent step holds the pusher's horizontal velocity for 0.1 s
 // (6 physics steps of 1/60 s) while its height eases to the commanded one.
 import { burstObject, drainPusherForces } from './burst.ts';
-import { DepthCamera, defaultCameraSpec } from './depthCamera.ts';
+import { DepthCamera, defaultCameraSpec, type ExtraBodies } from './depthCamera.ts';
+import { distractorLevel, type DistractorLevel } from './distractorLevels.ts';
+import { DistractorWorld, type DistractorSnapshot } from './distractors.ts';
 import { UserError } from './errors.ts';
 import { Rng, deriveSeed } from './rng.ts';
 import { CONTROL_DT, PHYSICS_DT, SUBSTEPS, Scene, WORKSPACE_HALF, initRapier } from './scene.ts';
-import type { BodySpec, BodyState } from './scene.ts';
+import type { BodySpec, BodyState, SceneBody } from './scene.ts';
+import { applySensorNoise } from './sensorNoise.ts';
 import { checkGoalShape } from './task.ts';
 import type { TaskDefinition } from './task.ts';
 import type { Action, BodyPose, EnvSpec, Observation, Outcome, SceneDescription, StepResult, Vec3 } from './types.ts';
@@ -19,6 +22,8 @@ export interface EnvOptions {
   renderDepth?: boolean;
   /** Show the pusher in the depth images (default false; see CameraSpec.showsPusher). */
   showsPusher?: boolean;
+  /** Distractor level (default 0, the plain scene; sim/distractorLevels.ts, docs/distractors.md). */
+  distractors?: number;
 }
 
 /** Everything needed to put the episode back where it was (used by the oracle planner). */
@@ -34,12 +39,34 @@ export interface EnvSnapshot {
   pusher: Vec3;
   bodies: { spec: BodySpec; state: BodyState }[];
   removed: [string, BodyState][];
+  /** The distractor world (absent at level 0 or without rendering). */
+  distractors?: DistractorSnapshot;
+}
+
+/**
+ * An episode's random streams, all from its seed: the task's start and goal (forks 1 and 2, as
+ * they always were), and the distractors' (fork 3 and forks of it), which never draw from the
+ * task's. The distractors' process and the sensor noise take per-step seeds derived from these,
+ * so a snapshot needs only the episode seed and the step to replay them.
+ */
+export function episodeStreams(seed: number) {
+  const rng = new Rng(seed);
+  const start = rng.fork(1);
+  const goal = rng.fork(2);
+  const d = rng.fork(3);
+  return {
+    start, goal,
+    layout: d.fork(1), process: d.fork(2).nextUint32(), noise: d.fork(3).nextUint32(),
+    goalLayout: d.fork(4), goalProcess: d.fork(5).nextUint32(), goalNoise: d.fork(6).nextUint32(),
+  };
 }
 
 const ACTION_NAMES = ['vx', 'vz', 'height'];
 const RUNNING: Outcome = { kind: 'running', success: false, reason: '', distance: Number.NaN };
 /** How near (m) the pusher must come to an object's bounding sphere to keep it awake (see Scene.wakeObjectsNear). */
 const WAKE_MARGIN = 0.02;
+/** The goal photo is taken "at another time": its distractors run this many agent steps (at most) from their own layout. */
+const GOAL_DISTRACTOR_STEPS = 25;
 
 function smoothstep(s: number): number {
   return s * s * (3 - 2 * s);
@@ -50,7 +77,11 @@ export class Env {
   readonly task: TaskDefinition;
   private readonly camera: DepthCamera;
   private readonly renderDepth: boolean;
+  private readonly level: DistractorLevel;
   private scene: Scene | null = null;
+  /** The distractors' own world; null at level 0 and without rendering (nothing would see it). */
+  private distractors: DistractorWorld | null = null;
+  private noiseSeed = 0;
   private seed = 0;
   private steps = 0;
   private goalVec: Float32Array = new Float32Array(0);
@@ -72,6 +103,7 @@ export class Env {
     }
     this.task = opts.task;
     this.renderDepth = opts.renderDepth ?? true;
+    this.level = distractorLevel(opts.distractors ?? 0, 'distractor level (--distractors)');
     this.camera = new DepthCamera(defaultCameraSpec(size, opts.showsPusher ?? false));
     this.spec = {
       taskId: this.task.id,
@@ -84,6 +116,7 @@ export class Env {
       stateLabels: this.task.stateLabels,
       proprioDim: 3,
       failureDependsOnGoal: this.task.failureDependsOnGoal ?? false,
+      distractors: this.level.level,
     };
   }
 
@@ -103,14 +136,15 @@ export class Env {
     const scene = new Scene();
     this.scene = scene;
     this.seed = seed;
-    const rng = new Rng(seed);
-    const startRng = rng.fork(1);
-    const goalRng = rng.fork(2);
+    const streams = episodeStreams(seed);
     this.task.build(scene);
-    this.task.randomize(scene, startRng);
-    this.goalVec = this.task.sampleGoal(scene, goalRng);
-    scene.setPusherPosition(this.task.pusherStart(scene, this.goalVec, startRng));
+    this.task.randomize(scene, streams.start);
+    this.goalVec = this.task.sampleGoal(scene, streams.goal);
+    scene.setPusherPosition(this.task.pusherStart(scene, this.goalVec, streams.start));
     scene.syncColliders();
+    this.distractors?.free();
+    this.distractors = this.hasDistractors ? DistractorWorld.create(this.level, streams.layout, streams.process) : null;
+    this.noiseSeed = streams.noise;
     this.steps = 0;
     this.done = false;
     this.runningOn = false;
@@ -151,6 +185,8 @@ export class Env {
     const clamp = (v: number): number => (v < -WORKSPACE_HALF ? -WORKSPACE_HALF : v > WORKSPACE_HALF ? WORKSPACE_HALF : v);
     let contact = false;
     let maxForce = 0;
+    const distractors = this.distractors;
+    distractors?.beginStep(this.steps);
     for (let k = 1; k <= SUBSTEPS; k++) {
       const t = k * PHYSICS_DT;
       const next = { x: clamp(x0 + a[0] * t), y: y0 + (a[2] - y0) * smoothstep(k / SUBSTEPS), z: clamp(z0 + a[1] * t) };
@@ -158,6 +194,7 @@ export class Env {
       // Every sub-step: a slow push stays under Rapier's sleep threshold and would doze off mid-push.
       scene.wakeObjectsNear([next.x, next.y, next.z], WAKE_MARGIN);
       scene.step();
+      distractors?.substep();
       for (const [id, f] of drainPusherForces(scene)) {
         contact = true;
         if (f > maxForce) maxForce = f;
@@ -201,10 +238,23 @@ export class Env {
   observe(): Observation {
     const scene = this.live();
     return {
-      depth: this.renderDepth ? this.camera.render(scene) : new Float32Array(0),
+      depth: this.renderDepth ? this.withNoise(this.camera.render(scene, {}, undefined, this.distractorView), deriveSeed(this.noiseSeed, this.steps)) : new Float32Array(0),
       proprio: Float32Array.from(scene.pusherPosition()),
       state: this.task.state(scene),
     };
+  }
+
+  private get hasDistractors(): boolean {
+    return this.level.level > 0 && this.renderDepth;
+  }
+
+  private withNoise(depth: Float32Array, seed: number): Float32Array {
+    return this.level.noise ? applySensorNoise(depth, this.level.noise, seed) : depth;
+  }
+
+  /** The distractor bodies the camera sees now (undefined at level 0), e.g. for a brute-force reference render. */
+  get distractorView(): ExtraBodies | undefined {
+    return this.distractors ? { world: this.distractors.world, bodies: this.distractors.visibleBodies() } : undefined;
   }
 
   goal(): Float32Array {
@@ -226,20 +276,35 @@ export class Env {
    * The task's objects posed at the goal, rendered without the pusher (the goal is about the
    * objects). Rendered in a separate scratch world, so the live scene is never touched. proprio
    * is the live pusher position, so it adds nothing to a distance between observation and goal.
+   * With distractors the goal photo is taken at another time: its distractors are laid out from
+   * their own stream and run a few steps of their own, and its sensor noise has its own seed.
    */
   goalObservation(): Observation {
     const scene = this.live();
     if (!this.goalCache) {
       const g = new Scene();
+      let d: DistractorWorld | null = null;
       try {
         this.task.build(g);
         this.task.placeAtGoal(g, this.goalVec);
         g.syncColliders();
-        this.goalCache = {
-          depth: this.renderDepth ? this.camera.render(g, { hidePusher: true }) : new Float32Array(0),
-          state: this.task.state(g),
-        };
+        let depth: Float32Array = new Float32Array(0);
+        if (this.renderDepth) {
+          const streams = episodeStreams(this.seed);
+          if (this.hasDistractors) {
+            d = DistractorWorld.create(this.level, streams.goalLayout, streams.goalProcess);
+            const steps = streams.goalLayout.int(0, GOAL_DISTRACTOR_STEPS + 1);
+            for (let t = 0; t < steps; t++) {
+              d.beginStep(t);
+              for (let k = 0; k < SUBSTEPS; k++) d.substep();
+            }
+          }
+          const extra = d ? { world: d.world, bodies: d.visibleBodies() } : undefined;
+          depth = this.withNoise(this.camera.render(g, { hidePusher: true }, undefined, extra), streams.goalNoise);
+        }
+        this.goalCache = { depth, state: this.task.state(g) };
       } finally {
+        d?.free();
         g.free();
       }
     }
@@ -292,6 +357,7 @@ export class Env {
       pusher: scene.pusherPosition(),
       bodies: scene.bodies().map((b) => ({ spec: b.spec, state: scene.bodyState(b) })),
       removed: [...scene.removed.entries()],
+      ...(this.distractors ? { distractors: this.distractors.snapshot() } : {}),
     };
     this.seat(s);
     return s;
@@ -299,8 +365,9 @@ export class Env {
 
   restore(s: EnvSnapshot): void {
     this.live();
-    this.seat(s);
     this.seed = s.seed;
+    this.seat(s);
+    this.noiseSeed = episodeStreams(s.seed).noise;
     this.steps = s.stepCount;
     if (this.goalVec.length !== s.goal.length || this.goalVec.some((v, i) => v !== s.goal[i])) this.goalCache = null;
     this.goalVec = Float32Array.from(s.goal);
@@ -309,7 +376,7 @@ export class Env {
     this.runningOn = s.runningOn;
   }
 
-  /** Replace the live scene by a fresh world holding the snapshot's bodies and pusher. */
+  /** Replace the live scene (and the distractor world) by fresh worlds holding the snapshot's bodies and pusher. */
   private seat(s: EnvSnapshot): void {
     const fresh = new Scene();
     for (const b of s.bodies) fresh.addBody(b.spec, b.state);
@@ -320,11 +387,18 @@ export class Env {
     fresh.burstForce = s.burstForce;
     this.scene?.free();
     this.scene = fresh;
+    this.distractors?.free();
+    this.distractors = s.distractors && this.hasDistractors ? DistractorWorld.fromSnapshot(this.level, episodeStreams(s.seed).process, s.distractors) : null;
+  }
+
+  /** Table, pusher, the task's bodies, then every distractor (parked ones too, far below the table). */
+  private listed(): SceneBody[] {
+    const scene = this.live();
+    return [scene.table, scene.pusher, ...scene.bodies(), ...(this.distractors?.bodies() ?? [])];
   }
 
   poses(): BodyPose[] {
-    const scene = this.live();
-    const all = [scene.table, scene.pusher, ...scene.bodies()];
+    const all = this.listed();
     return all.map((b) => {
       const t = b.body.translation();
       const r = b.body.rotation();
@@ -333,8 +407,7 @@ export class Env {
   }
 
   describe(): SceneDescription {
-    const scene = this.live();
-    const all = [scene.table, scene.pusher, ...scene.bodies()];
+    const all = this.listed();
     return {
       taskId: this.task.id,
       bodies: all.map((b) => ({ id: b.spec.id, role: b.spec.role, shape: b.spec.shape, color: b.spec.color })),
@@ -353,9 +426,16 @@ export class Env {
     return this.camera;
   }
 
+  /** The distractor world (null at level 0), for tests that check what it can touch. */
+  get distractorWorld(): DistractorWorld | null {
+    return this.distractors;
+  }
+
   free(): void {
     this.scene?.free();
     this.scene = null;
+    this.distractors?.free();
+    this.distractors = null;
     this.camera.free();
   }
 }

@@ -91,7 +91,7 @@ export type ShapeDescription =
 /** Everything a renderer needs to build meshes once; poses then arrive per frame. */
 export interface SceneDescription {
   taskId: string;
-  bodies: { id: string; role: 'table' | 'pusher' | 'object' | 'fragment'; shape: ShapeDescription; color: string }[];
+  bodies: { id: string; role: 'table' | 'pusher' | 'object' | 'fragment' | 'distractor'; shape: ShapeDescription; color: string }[];
   camera: CameraSpec;
   actionBounds: ActionBounds;
 }
@@ -113,6 +113,8 @@ export interface EnvSpec {
   proprioDim: 3;
   /** The task's failureDependsOnGoal (absent in datasets recorded before it was stored). */
   failureDependsOnGoal?: boolean;
+  /** Distractor level of the scene (sim/distractorLevels.ts; absent in files written before it existed: 0). */
+  distractors?: number;
 }
 
 /** One recorded episode, flat arrays, T = number of actions. */

@@ -194,6 +194,38 @@ describe('episode dataset', () => {
     fine.close();
   });
 
+  it('records the distractor level (root attribute and env_spec), reads a file without it as level 0, and refuses a disagreeing one', async () => {
+    const h5 = await loadHdf5();
+    const busy = join(dir, 'busy.h5');
+    const w = await DatasetWriter.create(busy, { ...HEADER, envSpec: { ...SPEC, distractors: 2 } });
+    w.append(eps[0], 0);
+    expect(w.finish().distractors).toBe(2);
+    let ds = await openDataset(busy);
+    expect(ds.info.distractors).toBe(2);
+    expect(ds.info.envSpec.distractors).toBe(2);
+    ds.close();
+    const f = new h5.File(busy, 'a');
+    expect(Number(f.get_attribute('distractors', false))).toBe(2);
+    f.delete_attribute('distractors');
+    f.close();
+    ds = await openDataset(busy);
+    expect(ds.info.distractors).toBe(2);
+    ds.close();
+    // A file from before the option: no root attribute, no env_spec field.
+    const old = join(dir, 'before.h5');
+    await writeFile(old, eps.slice(0, 1));
+    const g = new h5.File(old, 'a');
+    g.delete_attribute('distractors');
+    g.close();
+    ds = await openDataset(old);
+    expect(ds.info.distractors).toBe(0);
+    ds.close();
+    const clash = new h5.File(busy, 'a');
+    clash.create_attribute('distractors', 3, null, '<i');
+    clash.close();
+    await expect(openDataset(busy)).rejects.toMatchObject({ name: 'UserError', message: expect.stringMatching(/busy\.h5.*'distractors' \(3\) disagrees with env_spec.distractors \(2\)/) });
+  });
+
   it('abort leaves an existing target untouched and no temp file', async () => {
     const target = join(dir, 'keep.h5');
     writeFileSync(target, 'previous contents');

@@ -2,6 +2,7 @@
 // ws server and runs until Ctrl-C. The model stack (tfjs) loads only when a model is used.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { distractorLevel } from '../../sim/distractorLevels.ts';
 import { UserError } from '../../sim/errors.ts';
 import { builtinTasks, loadTask } from '../../sim/tasks/registry.ts';
 import { MODELS_DIR } from '../../agent/modelDirs.ts';
@@ -25,6 +26,8 @@ export interface ServeOptions {
   backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   /** Planner setting overrides (e.g. failureWeight from --failure-weight); unset fields take the defaults. */
   settings?: Partial<SearchSettings>;
+  /** Distractor level to render at (--distractors); undefined = the model's level, else 0. */
+  distractors?: number;
   log?: (line: string) => void;
 }
 
@@ -35,10 +38,22 @@ async function modelKindOf(dir: string | undefined): Promise<'jepa' | 'generativ
   return readCheckpointConfig(dir).model.kind;
 }
 
+/** A --distractors that is not the model's level fails here, at once, not in the runner worker. */
+async function checkDistractorLevel(dir: string | undefined, asked: number | undefined): Promise<void> {
+  if (!dir || asked === undefined) return;
+  const { readCheckpointConfig } = await import('../../agent/checkpoint.ts');
+  const trained = readCheckpointConfig(dir).envSpec.distractors ?? 0;
+  if (trained !== asked) {
+    throw new UserError(`--distractors ${asked} does not match model '${dir}', trained at distractor level ${trained}`,
+      `drop --distractors (the model's level is used), or pass a model trained on data collected with --distractors ${asked}`);
+  }
+}
+
 export async function serve(opts: ServeOptions): Promise<ViewerServer & { planner: PlannerName; modelDir?: string }> {
   const log = opts.log ?? ((l: string) => process.stdout.write(l + '\n'));
   // Check the task first so a bad --task fails at once with a clear message (the worker loads it again).
   await loadTask(opts.task);
+  if (opts.distractors !== undefined) distractorLevel(opts.distractors, '--distractors');
   // One model for every task: switching task in the page keeps it (its data spans every task's physics).
   const fallback = join(MODELS_DIR, 'world');
   let modelDir = opts.model;
@@ -62,19 +77,20 @@ export async function serve(opts: ServeOptions): Promise<ViewerServer & { planne
 
   if (opts.ensureBuild) await ensureViewerBuilt(log);
   const kind = await modelKindOf(modelDir);
+  await checkDistractorLevel(modelDir, opts.distractors);
   if (modelKindFor(planner) && modelKindFor(planner) !== kind) {
     throw new UserError(`planner '${planner}' needs a ${modelKindFor(planner)} model, but ${modelDir} holds a ${kind} model`,
       `use --planner ${kind === 'generative' ? 'generative-cem' : 'jepa-cem'}, or a matching --model`);
   }
   const planners = PLANNER_NAMES.filter((p) => modelKindFor(p) === undefined || modelKindFor(p) === kind);
   // Each runner (sim + planner + model) lives in a worker thread: planning never stalls the stream.
-  const factory: RunnerFactory = workerRunnerFactory({ modelDir, backend: opts.backend, settings }, log);
+  const factory: RunnerFactory = workerRunnerFactory({ modelDir, backend: opts.backend, settings, distractors: opts.distractors }, log);
 
   const server = await startViewerServer({
     host: opts.host, port: opts.port, staticDir: DIST_DIR, factory, log,
     session: { task: opts.task, planner, tasks: [...tasks.keys()], planners: [...planners], seed: opts.seed, log },
   });
-  log(`viewer: task ${opts.task}, planner ${planner}${modelDir ? `, model ${modelDir}` : ''}`);
+  log(`viewer: task ${opts.task}, planner ${planner}${modelDir ? `, model ${modelDir}` : ''}${opts.distractors !== undefined ? `, distractors ${opts.distractors}` : ''}`);
   log(`viewer: open ${server.url}  (Ctrl-C to stop)`);
   return Object.assign(server, { planner, modelDir });
 }
