@@ -55,7 +55,7 @@ describe('a model and its distractor level', () => {
     const mixed = join(dir, 'mixed');
     cpSync(join(models, 'slide'), join(mixed, 'slide'), { recursive: true });
     cpSync(join(models, 'slide-plain'), join(mixed, 'slide-generative'), { recursive: true });
-    const base = { tasks: ['slide'], episodes: 1, seed: 5, quick: false, backend: 'wasm' as const, execute: 1, settings: {}, log: () => {}, workers: 1 };
+    const base = { tasks: ['slide'], models: 'per-task' as const, episodes: 1, seed: 5, quick: false, backend: 'wasm' as const, execute: 1, settings: {}, log: () => {}, workers: 1 };
     await expect(runBench({ ...base, planners: ['jepa-cem', 'generative-cem'], modelsDir: mixed, out: join(dir, 'b1') }))
       .rejects.toMatchObject({ name: 'UserError', message: expect.stringMatching(/trained at different distractor levels .*slide at level 2.*slide-generative at level 0/) });
     const r = await runBench({ ...base, planners: ['jepa-cem'], modelsDir: models, out: join(dir, 'b2') });

@@ -47,7 +47,7 @@ describe('probe prediction error after training', () => {
     const data = await realEpisodes(30, 5);
     // Latents of the privileged state carry the bottle's position from the start, so the probe
     // reads the encoded latent well and the error measures the predictor.
-    const jepa = await trainTiny(join(dir, 'state'), data, { obs: 'state' }, { steps: 150, evalEvery: 150, valFraction: 0.2 });
+    const jepa = await trainTiny(join(dir, 'state'), data, { obs: 'state' }, { steps: 400, evalEvery: 400, valFraction: 0.2 });
     const gen = await trainTiny(join(dir, 'gen'), data, { model: 'generative' }, { steps: 10, evalEvery: 10, valFraction: 0.2 });
     for (const r of [jepa, gen]) disposeNetworks(r.nets);
     const spread = positionSpread(data.episodes.flatMap((e) => positions(e.state, data.spec.stateLabels)));
