@@ -171,7 +171,7 @@ const serve = program
   .option('--host <addr>', 'address to bind (127.0.0.1 keeps it local to this machine)', '127.0.0.1')
   .option('--seed <n>', 'seed of the first episode; later episodes derive from it', intFlag(0), 1)
   .option('--backend <name>', 'tfjs backend: auto, tensorflow, wasm, cpu', choiceFlag(['auto', 'tensorflow', 'wasm', 'cpu'] as const), 'auto')
-  .option('--ensure-build', 'build the page with Vite first if it is missing or out of date')
+  .option('--ensure-build', 'rebuild the page with Vite first if it is out of date (a missing page is always built)')
   .option(FAILURE_WEIGHT_FLAG, FAILURE_WEIGHT_HELP, floatFlag(0))
   .option(HEIGHT_STD_FLAG, HEIGHT_STD_HELP, floatFlag(1e-3, 10))
   .option('--distractors <level>', RENDER_DISTRACTORS_HELP, intFlag(0, MAX_DISTRACTOR_LEVEL));

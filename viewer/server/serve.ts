@@ -8,7 +8,7 @@ import { builtinTasks, loadTask } from '../../sim/tasks/registry.ts';
 import { MODELS_DIR } from '../../agent/modelDirs.ts';
 import { PLANNER_NAMES, modelKindFor, type PlannerName } from '../../agent/planners/types.ts';
 import type { SearchSettings } from '../../agent/planners/modelPlanner.ts';
-import { DIST_DIR, ensureViewerBuilt } from './build.ts';
+import { DIST_DIR, ensureViewerBuilt, servesAfterBuild } from './build.ts';
 import { startViewerServer, type ViewerServer } from './server.ts';
 import { workerRunnerFactory } from './workerRunner.ts';
 import type { RunnerFactory } from './episodeRunner.ts';
@@ -75,7 +75,7 @@ export async function serve(opts: ServeOptions): Promise<ViewerServer & { planne
     resolveSettings(planner, settings);
   }
 
-  if (opts.ensureBuild) await ensureViewerBuilt(log);
+  if (servesAfterBuild(opts.ensureBuild)) await ensureViewerBuilt(log);
   const kind = await modelKindOf(modelDir);
   await checkDistractorLevel(modelDir, opts.distractors);
   if (modelKindFor(planner) && modelKindFor(planner) !== kind) {
