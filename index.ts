@@ -1,12 +1,12 @@
 // The programmatic API: `import { makeEnv, loadWorldModel, createPlanner } from 'jepa-mpc'`.
 // A small surface over the same library code the CLI calls, so a script plans exactly as
 // `jepa-mpc plan` does (docs/api.md).
-import { Env } from './sim/env.ts';
+import type { Env } from './sim/env.ts';
 import type { TaskDefinition } from './sim/task.ts';
 import { loadTask } from './sim/tasks/registry.ts';
 import { initBackend, type BackendChoice } from './agent/backend.ts';
 import { loadWorldModel as loadCheckpoint } from './agent/checkpoint.ts';
-import { renderLevel } from './agent/plan.ts';
+import { envForModel } from './agent/plan.ts';
 import type { WorldModel } from './agent/worldModel.ts';
 
 export interface MakeEnvOptions {
@@ -20,11 +20,7 @@ export interface MakeEnvOptions {
 
 /** An environment for a task; with a model, depth images match the model's camera and scene. */
 export async function makeEnv(o: MakeEnvOptions): Promise<Env> {
-  const task = typeof o.task === 'string' ? await loadTask(o.task) : o.task;
-  return Env.create({
-    task, obsSize: o.model?.obsSize.width, renderDepth: o.model !== undefined,
-    showsPusher: o.model?.showsPusher, distractors: renderLevel(o.distractors, o.model),
-  });
+  return envForModel(typeof o.task === 'string' ? await loadTask(o.task) : o.task, o.model, o.distractors);
 }
 
 /** A trained checkpoint (e.g. 'models/world'), after starting a tfjs backend (default: the fastest available). */

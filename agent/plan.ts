@@ -69,6 +69,17 @@ export function renderLevel(asked: number | undefined, model: WorldModel | undef
   return asked ?? trained;
 }
 
+/**
+ * An environment whose camera shows what the model was trained on (image size, pusher visibility,
+ * distractor level). Depth is only rendered for a model: random and oracle run much faster without.
+ */
+export async function envForModel(task: TaskDefinition, model: WorldModel | undefined, distractors?: number, modelDir?: string): Promise<Env> {
+  return Env.create({
+    task, obsSize: model?.obsSize.width, renderDepth: model !== undefined, showsPusher: model?.showsPusher,
+    distractors: renderLevel(distractors, model, modelDir),
+  });
+}
+
 export async function createRig(o: RigOptions): Promise<Rig> {
   const task = typeof o.task === 'string' ? await loadTask(o.task) : o.task;
   const kind = modelKindFor(o.planner);
@@ -76,8 +87,9 @@ export async function createRig(o: RigOptions): Promise<Rig> {
   if (kind) {
     const dir = o.model ?? defaultModelFor(o.planner);
     if (!dir) {
-      throw new UserError(`planner ${o.planner} needs a trained ${kind} model, and ${modelDirFor(MODELS_DIR, task.id, o.planner)} has none`,
-        `pass --model <checkpoint dir>, or train the world model: jepa-mpc train --data data/slide.h5,data/tip.h5,data/fragile.h5 --out ${modelDirFor(MODELS_DIR, task.id, o.planner)}${kind === 'generative' ? ' --model generative' : ''}`);
+      const world = modelDirFor(MODELS_DIR, task.id, o.planner);
+      throw new UserError(`planner ${o.planner} needs a trained ${kind} model, and ${world} has none`,
+        `pass --model <checkpoint dir>, or train the world model: jepa-mpc train --data data/slide.h5,data/tip.h5,data/fragile.h5 --out ${world}${kind === 'generative' ? ' --model generative' : ''}`);
     }
     if (!existsSync(dir)) {
       throw new UserError(`model directory '${dir}' does not exist`, `train one: jepa-mpc train --data data/${task.id}.h5 --out ${dir}${kind === 'generative' ? ' --model generative' : ''}`);
@@ -90,11 +102,9 @@ export async function createRig(o: RigOptions): Promise<Rig> {
   if (model && model.obsSize.width !== model.obsSize.height) {
     throw new UserError(`model '${o.model}' expects ${model.obsSize.width}x${model.obsSize.height} images; the camera is square`, 'retrain on a dataset collected with --obs-size N');
   }
-  // Depth is only rendered for planners that look at it; random and oracle run much faster without.
   let env: Env;
   try {
-    const distractors = renderLevel(o.distractors, model, o.model);
-    env = await Env.create({ task, obsSize: model?.obsSize.width, renderDepth: model !== undefined, showsPusher: model?.showsPusher, distractors });
+    env = await envForModel(task, model, o.distractors, o.model);
   } catch (e) {
     model?.dispose();
     throw e;

@@ -7,6 +7,8 @@ import { distractorLevel, type DistractorLevel } from './distractorLevels.ts';
 import { DistractorWorld, type DistractorSnapshot } from './distractors.ts';
 import { UserError } from './errors.ts';
 import { Rng, deriveSeed } from './rng.ts';
+import { clipAction } from './actionClip.ts';
+import { episodeStreams } from './episodeStreams.ts';
 import { CONTROL_DT, PHYSICS_DT, SUBSTEPS, Scene, WORKSPACE_HALF, initRapier } from './scene.ts';
 import type { BodySpec, BodyState, SceneBody } from './scene.ts';
 import { applySensorNoise } from './sensorNoise.ts';
@@ -43,25 +45,6 @@ export interface EnvSnapshot {
   distractors?: DistractorSnapshot;
 }
 
-/**
- * An episode's random streams, all from its seed: the task's start and goal (forks 1 and 2, as
- * they always were), and the distractors' (fork 3 and forks of it), which never draw from the
- * task's. The distractors' process and the sensor noise take per-step seeds derived from these,
- * so a snapshot needs only the episode seed and the step to replay them.
- */
-export function episodeStreams(seed: number) {
-  const rng = new Rng(seed);
-  const start = rng.fork(1);
-  const goal = rng.fork(2);
-  const d = rng.fork(3);
-  return {
-    start, goal,
-    layout: d.fork(1), process: d.fork(2).nextUint32(), noise: d.fork(3).nextUint32(),
-    goalLayout: d.fork(4), goalProcess: d.fork(5).nextUint32(), goalNoise: d.fork(6).nextUint32(),
-  };
-}
-
-const ACTION_NAMES = ['vx', 'vz', 'height'];
 const RUNNING: Outcome = { kind: 'running', success: false, reason: '', distance: Number.NaN };
 /** How near (m) the pusher must come to an object's bounding sphere to keep it awake (see Scene.wakeObjectsNear). */
 const WAKE_MARGIN = 0.02;
@@ -153,34 +136,12 @@ export class Env {
     return this.observe();
   }
 
-  /** Validates and clips an action; NaN/Inf is a user error naming the component. */
-  private clipAction(action: Action): { a: Vec3; clipped: boolean } {
-    if (action == null || typeof action.length !== 'number' || action.length !== 3) {
-      throw new UserError(`action must have 3 components (vx, vz, height), got ${action == null ? action : action.length}`, 'pass [vx, vz, height]');
-    }
-    const { low, high } = this.task.actionBounds;
-    const a: Vec3 = [0, 0, 0];
-    let clipped = false;
-    for (let i = 0; i < 3; i++) {
-      const v = Number(action[i]);
-      if (!Number.isFinite(v)) {
-        throw new UserError(
-          `action component ${ACTION_NAMES[i]} is ${action[i]} (step ${this.steps}, task '${this.task.id}')`,
-          `pass finite numbers; ${ACTION_NAMES[i]} must lie in [${low[i]}, ${high[i]}]`,
-        );
-      }
-      a[i] = v < low[i] ? low[i] : v > high[i] ? high[i] : v;
-      if (a[i] !== v) clipped = true;
-    }
-    return { a, clipped };
-  }
-
   step(action: Action): StepResult {
     const scene = this.live();
     if (this.done && !this.runningOn) {
       throw new UserError(`episode is over (${this.current.kind}: ${this.current.reason}); reset it before stepping`, 'call reset(seed) to start another episode');
     }
-    const { a, clipped } = this.clipAction(action);
+    const { a, clipped } = clipAction(action, this.task.actionBounds, `step ${this.steps}, task '${this.task.id}'`);
     const [x0, y0, z0] = scene.pusherPosition();
     const clamp = (v: number): number => (v < -WORKSPACE_HALF ? -WORKSPACE_HALF : v > WORKSPACE_HALF ? WORKSPACE_HALF : v);
     let contact = false;
@@ -398,8 +359,7 @@ export class Env {
   }
 
   poses(): BodyPose[] {
-    const all = this.listed();
-    return all.map((b) => {
+    return this.listed().map((b) => {
       const t = b.body.translation();
       const r = b.body.rotation();
       return { id: b.spec.id, position: [t.x, t.y, t.z], rotation: [r.x, r.y, r.z, r.w] };
@@ -407,10 +367,9 @@ export class Env {
   }
 
   describe(): SceneDescription {
-    const all = this.listed();
     return {
       taskId: this.task.id,
-      bodies: all.map((b) => ({ id: b.spec.id, role: b.spec.role, shape: b.spec.shape, color: b.spec.color })),
+      bodies: this.listed().map((b) => ({ id: b.spec.id, role: b.spec.role, shape: b.spec.shape, color: b.spec.color })),
       camera: this.camera.spec,
       actionBounds: this.task.actionBounds,
     };

@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_DISTRACTOR_LEVEL, distractorLevel } from '../../sim/distractorLevels.ts';
 import { PARK_Y, STRIP } from '../../sim/distractors.ts';
-import { Env, episodeStreams } from '../../sim/env.ts';
+import { Env } from '../../sim/env.ts';
+import { episodeStreams } from '../../sim/episodeStreams.ts';
 import { intFlag, intListFlag } from '../../sim/flags.ts';
 import { Rng, deriveSeed } from '../../sim/rng.ts';
 import { rollout } from '../../sim/rollout.ts';
