@@ -1,15 +1,18 @@
 // The composition root: parses flags and hands them to library functions. No logic lives here.
-import { Command } from 'commander';
+import { resolve } from 'node:path';
+import { Command, CommanderError } from 'commander';
 import { formatUserError, isUserError } from './sim/errors.ts';
-import { choiceFlag, floatFlag, floatListFlag, intFlag, listFlag } from './sim/flags.ts';
+import { choiceFlag, floatFlag, floatListFlag, intFlag, listFlag, seedFlag, textFlag, MAX_BATCH, MAX_COLLECT_EPISODES, MAX_ITERATIONS, MAX_SAMPLES } from './sim/flags.ts';
+import { EVAL_SEED_SPAN } from './sim/rng.ts';
 import { MAX_DISTRACTOR_LEVEL } from './sim/distractorLevels.ts';
 import { PLANNER_NAMES } from './agent/planners/types.ts';
 import { MODEL_LAYOUTS } from './agent/modelDirs.ts';
 import { TRAIN_DEFAULTS as TD } from './agent/trainDefaults.ts';
 import { CEM_DEFAULTS as CEM } from './agent/planners/cem.ts';
 
-const program = new Command();
+export const program = new Command();
 program
+  .exitOverride()
   .name('jepa-mpc')
   .description('A planning agent with a JEPA world model in latent space: collect, train, plan, bench, serve.')
   .showHelpAfterError('(run with --help for usage)')
@@ -23,10 +26,10 @@ const RENDER_DISTRACTORS_HELP = `render at this distractor level (0-${MAX_DISTRA
 program
   .command('collect')
   .description('Run exploration episodes (pushes that slide, tip and burst the bottle) and write them to an HDF5 dataset.')
-  .requiredOption('--out <file>', 'dataset file to write (.h5); written atomically, an existing file is replaced only on success')
-  .option('--task <id|file>', 'task id (slide, tip, fragile) or ./path/to/task.ts', 'slide')
-  .option('--episodes <n>', 'number of episodes', intFlag(1), 1000)
-  .option('--seed <n>', 'collection seed; episode i uses a seed derived from it and i', intFlag(0, 0xffffffff), 1)
+  .requiredOption('--out <file>', 'dataset file to write (.h5); written atomically, an existing dataset is replaced only on success', textFlag())
+  .option('--task <id|file>', 'task id (slide, tip, fragile) or ./path/to/task.ts', textFlag('a task id or file'), 'slide')
+  .option('--episodes <n>', 'number of episodes', intFlag(1, MAX_COLLECT_EPISODES), 1000)
+  .option('--seed <n>', 'collection seed; episode i uses a seed derived from it and i', seedFlag(), 1)
   .option('--obs-size <n>', 'depth image width and height (pixels)', intFlag(4, 512), 32)
   .option('--workers <n>', 'worker threads (default: one per core); the episodes do not depend on it', intFlag(1, 256))
   .option('--show-pusher', 'show the pusher in the depth images (ablation; by default the camera sees only the task objects)')
@@ -42,16 +45,16 @@ program
 program
   .command('train')
   .description('Train the action-conditioned JEPA world model (or the generative baseline) on one or more collected datasets.')
-  .requiredOption('--data <files>', 'dataset written by `jepa-mpc collect` (.h5), or several separated by commas (one model learns every task in them; they must share the scene, camera, image size and action bounds)')
-  .requiredOption('--out <dir>', 'checkpoint folder to write (model.json + weights per network, config.json, metrics.jsonl, training.svg)')
+  .requiredOption('--data <files>', 'dataset written by `jepa-mpc collect` (.h5), or several separated by commas (one model learns every task in them; they must share the scene, camera, image size and action bounds)', textFlag())
+  .requiredOption('--out <dir>', 'checkpoint folder to write (model.json + weights per network, config.json, metrics.jsonl, training.svg); a new folder, or one holding a checkpoint, which is replaced', textFlag())
   .option('--model <kind>', 'jepa or generative (pixel-loss baseline)', choiceFlag(['jepa', 'generative'] as const), TD.model)
   .option('--steps <n>', 'optimizer steps', intFlag(1), TD.steps)
-  .option('--batch <n>', 'windows per batch', intFlag(2), TD.batch)
+  .option('--batch <n>', 'windows per batch', intFlag(2, MAX_BATCH), TD.batch)
   .option('--lr <x>', 'Adam learning rate', floatFlag(1e-7, 1), TD.lr)
-  .option('--seed <n>', 'seed for initialisation, batches and the validation split', intFlag(0), TD.seed)
+  .option('--seed <n>', 'seed for initialisation, batches and the validation split', seedFlag(), TD.seed)
   .option('--backend <name>', 'tfjs backend: auto, tensorflow, wasm, cpu', choiceFlag(['auto', 'tensorflow', 'wasm', 'cpu'] as const), 'auto')
   .option('--resume', 'continue from the checkpoint in --out (model flags are taken from it)')
-  .option('--task <id|file>', 'the task whose own training defaults (trainDefaults) fill in flags not given; default: the dataset\'s task, if built in (fragile sets --keypoints 4 and a larger failure-head fit)')
+  .option('--task <id|file>', 'the task whose own training defaults (trainDefaults) fill in flags not given; default: the dataset\'s task, if built in (fragile sets --keypoints 4 and a larger failure-head fit)', textFlag('a task id or file'))
   .option('--obs <kind>', 'encoder input: depth, or state (privileged-state ablation)', choiceFlag(['depth', 'state'] as const), TD.obs)
   .option('--latent <n>', 'latent dimensions learned from the observation (with --proprio split, 3 body dims come on top)', intFlag(2, 1024), TD.latent)
   .option('--proprio <mode>', 'split: latent = [scene from depth, normalized proprio], planners compare only the scene with the goal; mixed: proprio feeds every dim', choiceFlag(['split', 'mixed'] as const), TD.proprio)
@@ -101,9 +104,9 @@ function withGentlePushFlags(cmd: Command): Command {
 /** Search flags shared by plan and bench; unset ones take each planner's documented defaults. */
 function withSearchFlags(cmd: Command): Command {
   const search = cmd
-    .option('--samples <n>', `candidate action sequences per iteration (default ${CEM.samples}; oracle 24; unless the task sets its own, as fragile does)`, intFlag(2))
-    .option('--elites <n>', `elites kept per CEM iteration (default ${CEM.elites}; oracle 5, unless the task sets its own)`, intFlag(1))
-    .option('--iterations <n>', `optimizer iterations per MPC step (default ${CEM.iterations}; oracle 2; unless the task sets its own, as fragile does)`, intFlag(1))
+    .option('--samples <n>', `candidate action sequences per iteration (default ${CEM.samples}; oracle 24; unless the task sets its own, as fragile does)`, intFlag(2, MAX_SAMPLES))
+    .option('--elites <n>', `elites kept per CEM iteration (default ${CEM.elites}; oracle 5, unless the task sets its own)`, intFlag(1, MAX_SAMPLES))
+    .option('--iterations <n>', `optimizer iterations per MPC step (default ${CEM.iterations}; oracle 2; unless the task sets its own, as fragile does)`, intFlag(1, MAX_ITERATIONS))
     .option('--horizon <n>', `planning horizon in agent steps (default ${CEM.horizon}; oracle 5, unless the task sets its own, as fragile does)`, intFlag(1, 100))
     .option('--execute <n>', 'actions executed per replan', intFlag(1, 100), 1)
     .option('--distance <kind>', 'energy distance: l1 or l2 (default l1)', choiceFlag(['l1', 'l2'] as const))
@@ -123,11 +126,11 @@ function searchSettings(o: Record<string, unknown>): Record<string, unknown> {
 withSearchFlags(program
   .command('plan')
   .description('Run MPC episodes of one planner on one task; print each outcome and a summary.')
-  .option('--model <dir>', 'trained checkpoint for jepa-cem, jepa-mppi (default models/world) or generative-cem (default models/world-generative)')
-  .option('--task <id|file>', 'task id (slide, tip, fragile) or ./path/to/task.ts', 'slide')
+  .option('--model <dir>', 'trained checkpoint for jepa-cem, jepa-mppi (default models/world) or generative-cem (default models/world-generative)', textFlag())
+  .option('--task <id|file>', 'task id (slide, tip, fragile) or ./path/to/task.ts', textFlag('a task id or file'), 'slide')
   .option('--planner <name>', `one of ${PLANNER_NAMES.join(', ')}`, choiceFlag(PLANNER_NAMES), 'jepa-cem')
-  .option('--episodes <n>', 'number of episodes', intFlag(1), 20)
-  .option('--seed <n>', 'evaluation seed: episode i resets with 1000000000 + seed + i', intFlag(0), 7)
+  .option('--episodes <n>', 'number of episodes', intFlag(1, EVAL_SEED_SPAN), 20)
+  .option('--seed <n>', 'evaluation seed: episode i resets with 1000000000 + seed + i', intFlag(0, EVAL_SEED_SPAN - 1), 7)
   .option('--json', 'print one JSON document instead of lines')
   .option('--distractors <level>', RENDER_DISTRACTORS_HELP, intFlag(0, MAX_DISTRACTOR_LEVEL)))
   .action(async (o) => {
@@ -143,10 +146,10 @@ withSearchFlags(program
   .description('Benchmark planners on tasks over the same evaluation episodes; writes report.json, report.md and success.svg.')
   .option('--tasks <list>', 'comma-separated task ids or task files', listFlag(), ['slide', 'tip', 'fragile'])
   .option('--planners <list>', `comma-separated, from ${PLANNER_NAMES.join(', ')}`, listFlag(PLANNER_NAMES), [...PLANNER_NAMES])
-  .option('--episodes <n>', 'episodes per planner and task (default 50; 10 with --quick)', intFlag(1))
-  .option('--seed <n>', 'evaluation seed: episode i resets with 1000000000 + seed + i', intFlag(0), 1000)
-  .option('--out <dir>', 'output folder for report.json, report.md, success.svg', 'bench/report')
-  .option('--models-dir <dir>', 'folder of trained models (see --models)', 'models')
+  .option('--episodes <n>', 'episodes per planner and task (default 50; 10 with --quick)', intFlag(1, EVAL_SEED_SPAN))
+  .option('--seed <n>', 'evaluation seed: episode i resets with 1000000000 + seed + i', intFlag(0, EVAL_SEED_SPAN - 1), 1000)
+  .option('--out <dir>', 'output folder for report.json, report.md, success.svg', textFlag(), 'bench/report')
+  .option('--models-dir <dir>', 'folder of trained models (see --models)', textFlag(), 'models')
   .option('--models <layout>', "'world': <models-dir>/world (JEPA) and <models-dir>/world-generative for every task; 'per-task': <models-dir>/<task> and <models-dir>/<task>-generative", choiceFlag(MODEL_LAYOUTS), 'world')
   .option('--workers <n>', 'worker threads (default: 2, or fewer cores); results do not depend on it', intFlag(1, 64))
   .option('--quick', 'a smaller run (10 episodes per cell) that finishes in a few minutes'))
@@ -164,12 +167,12 @@ withSearchFlags(program
 const serve = program
   .command('serve')
   .description('Serve the live viewer: the sim, the goal and the plans the agent imagines, over http + WebSockets.')
-  .option('--model <dir>', 'trained checkpoint, used for every task (default: models/world if present; without a model the oracle planner runs)')
-  .option('--task <id|file>', 'task id (slide, tip, fragile) or ./path/to/task.ts', 'slide')
+  .option('--model <dir>', 'trained checkpoint, used for every task (default: models/world if present; without a model the oracle planner runs)', textFlag())
+  .option('--task <id|file>', 'task id (slide, tip, fragile) or ./path/to/task.ts', textFlag('a task id or file'), 'slide')
   .option('--planner <name>', `planner: ${PLANNER_NAMES.join(', ')} (default: jepa-cem with a model, else oracle)`, choiceFlag(PLANNER_NAMES))
   .option('--port <n>', 'http/ws port (0 = any free port)', intFlag(0, 65535), 8080)
-  .option('--host <addr>', 'address to bind (127.0.0.1 keeps it local to this machine)', '127.0.0.1')
-  .option('--seed <n>', 'seed of the first episode; later episodes derive from it', intFlag(0), 1)
+  .option('--host <addr>', 'address to bind (127.0.0.1 keeps it local to this machine)', textFlag('an address'), '127.0.0.1')
+  .option('--seed <n>', 'seed of the first episode; later episodes derive from it', seedFlag(), 1)
   .option('--backend <name>', 'tfjs backend: auto, tensorflow, wasm, cpu', choiceFlag(['auto', 'tensorflow', 'wasm', 'cpu'] as const), 'auto')
   .option('--ensure-build', 'rebuild the page with Vite first if it is out of date (a missing page is always built)')
   .option(FAILURE_WEIGHT_FLAG, FAILURE_WEIGHT_HELP, floatFlag(0))
@@ -184,10 +187,16 @@ withGentlePushFlags(serve)
     });
   });
 
-async function main(): Promise<void> {
+/**
+ * Run the CLI on `argv`. A user's mistake exits 2 with a short message and no stack: commander's
+ * own (unknown option, missing value; it has printed the message already) and a UserError from
+ * the library. Anything else is a bug and keeps its stack.
+ */
+export async function main(argv: readonly string[] = process.argv): Promise<void> {
   try {
-    await program.parseAsync(process.argv);
+    await program.parseAsync(argv);
   } catch (e) {
+    if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);
     if (isUserError(e)) {
       process.stderr.write(formatUserError(e) + '\n');
       process.exit(2);
@@ -196,4 +205,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// Run when started as the entry script (tsx cli.ts); bin/jepa-mpc.js imports it and calls main().
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === import.meta.filename) await main();

@@ -9,6 +9,7 @@ import { DatasetWriter, type DatasetInfo } from './dataset.ts';
 import { Env } from './env.ts';
 import { UserError } from './errors.ts';
 import { BEHAVIOUR_KINDS } from './explore.ts';
+import { MAX_COLLECT_EPISODES, MAX_SEED } from './flags.ts';
 import { trainingSeed } from './rng.ts';
 import { DEFAULT_TAIL_STEPS } from './rollout.ts';
 import { loadTask } from './tasks/registry.ts';
@@ -54,8 +55,8 @@ function check(ok: boolean, message: string, hint: string): void {
 }
 
 function validate(o: CollectOptions): Required<Pick<CollectOptions, 'obsSize' | 'workers'>> {
-  check(Number.isSafeInteger(o.episodes) && o.episodes >= 1, `--episodes must be a whole number >= 1, got ${o.episodes}`, 'e.g. --episodes 200');
-  check(Number.isSafeInteger(o.seed) && o.seed >= 0 && o.seed <= 0xffffffff, `--seed must be a whole number from 0 to 4294967295, got ${o.seed}`, 'e.g. --seed 1');
+  check(Number.isSafeInteger(o.episodes) && o.episodes >= 1 && o.episodes <= MAX_COLLECT_EPISODES, `--episodes must be a whole number from 1 to ${MAX_COLLECT_EPISODES}, got ${o.episodes}`, 'e.g. --episodes 200');
+  check(Number.isSafeInteger(o.seed) && o.seed >= 0 && o.seed <= MAX_SEED, `--seed must be a whole number from 0 to ${MAX_SEED}, got ${o.seed}`, 'e.g. --seed 1');
   const obsSize = o.obsSize ?? 32;
   check(Number.isInteger(obsSize) && obsSize >= 4 && obsSize <= 512, `--obs-size must be a whole number from 4 to 512, got ${obsSize}`, 'e.g. --obs-size 32');
   const workers = o.workers ?? availableParallelism();

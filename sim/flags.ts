@@ -1,30 +1,67 @@
 // Parsers for command-line flag values. Commander reports an InvalidArgumentError as
-// "error: option '--x <n>' argument 'abc' is invalid. <our text>" and exits 1, without a stack.
+// "error: option '--x <n>' argument 'abc' is invalid. <our text>" and the CLI exits 2, without a
+// stack. Each numeric parser carries its accepted range (`accepts`), so a test can walk every flag
+// of every command and try the values just outside it.
 import { InvalidArgumentError } from 'commander';
 
-export function intFlag(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
-  return (value: string) => {
-    const n = Number(value);
-    if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) {
-      throw new InvalidArgumentError(`expected a whole number, e.g. ${Math.max(min, 1)}.`);
-    }
-    if (n < min || n > max) {
-      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max === Number.MAX_SAFE_INTEGER ? 'any size' : max}.`);
-    }
-    return n;
-  };
+/** What a numeric flag accepts, attached to its parser. */
+export interface NumericRange { kind: 'int' | 'float'; min: number; max: number }
+export type FlagParser<T> = ((value: string) => T) & { accepts?: NumericRange };
+
+/** The largest seed: seeds are 32-bit (sim/rng.ts), so a larger one would silently alias a smaller. */
+export const MAX_SEED = 0xffffffff;
+
+// Upper bounds where a larger value would exhaust memory (or run for days) before anything useful
+// happened: a batch of 10^9 windows aborts V8 outright, 10^8 candidates per iteration never
+// finish one planning step.
+export const MAX_COLLECT_EPISODES = 10_000_000;
+export const MAX_BATCH = 8192;
+export const MAX_SAMPLES = 65_536;
+export const MAX_ITERATIONS = 1000;
+
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+function withRange<T>(parse: (value: string) => T, accepts: NumericRange): FlagParser<T> {
+  return Object.assign(parse, { accepts });
 }
 
-export function floatFlag(min: number, max = Number.POSITIVE_INFINITY): (value: string) => number {
-  return (value: string) => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('expected a finite number.');
+export function intFlag(min: number, max = Number.MAX_SAFE_INTEGER): FlagParser<number> {
+  const range = `from ${min} to ${max === Number.MAX_SAFE_INTEGER ? 'any size' : max}`;
+  return withRange((value: string) => {
+    const text = value.trim();
+    if (!/^[+-]?\d+$/.test(text)) throw new InvalidArgumentError(`expected a whole number ${range}, e.g. ${Math.max(min, 1)}.`);
+    const n = Number(text);
+    if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number ${range}.`);
+    // '-0' is 0: a seed of -0 must be the seed 0.
+    return n === 0 ? 0 : n;
+  }, { kind: 'int', min, max });
+}
+
+/** A seed flag: a whole number from 0 to 4294967295. */
+export function seedFlag(): FlagParser<number> {
+  return intFlag(0, MAX_SEED);
+}
+
+/** A decimal number (1.5, 2e-3; not 0x10, Infinity or NaN) within [min, max]. */
+export function floatFlag(min: number, max = Number.POSITIVE_INFINITY): FlagParser<number> {
+  return withRange((value: string) => {
+    const text = value.trim();
+    const n = Number(text);
+    if (!DECIMAL.test(text) || !Number.isFinite(n)) throw new InvalidArgumentError('expected a finite number, written in decimal (e.g. 0.5 or 1e-3).');
     if (n < min || n > max) throw new InvalidArgumentError(`expected a number from ${min} to ${max}.`);
-    return n;
+    return n === 0 ? 0 : n;
+  }, { kind: 'float', min, max });
+}
+
+/** A path or other free text that must not be empty ('' would mean the current directory, or every interface for --host). */
+export function textFlag(what = 'a path'): FlagParser<string> {
+  return (value: string) => {
+    if (value.trim() === '') throw new InvalidArgumentError(`expected ${what}, got an empty string.`);
+    return value;
   };
 }
 
-export function choiceFlag<T extends string>(choices: readonly T[]): (value: string) => T {
+export function choiceFlag<T extends string>(choices: readonly T[]): FlagParser<T> {
   return (value: string) => {
     if (!(choices as readonly string[]).includes(value)) {
       throw new InvalidArgumentError(`expected one of: ${choices.join(', ')}.`);
@@ -34,7 +71,7 @@ export function choiceFlag<T extends string>(choices: readonly T[]): (value: str
 }
 
 /** A comma-separated list whose items must each be one of `choices` (when given). */
-export function listFlag<T extends string>(choices?: readonly T[]): (value: string) => T[] {
+export function listFlag<T extends string>(choices?: readonly T[]): FlagParser<T[]> {
   return (value: string) => {
     const items = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
     if (items.length === 0) throw new InvalidArgumentError('expected a comma-separated list.');
@@ -47,7 +84,7 @@ export function listFlag<T extends string>(choices?: readonly T[]): (value: stri
 }
 
 /** A comma-separated list of numbers, each within [min, max]; `offWord` alone, if given, is the empty list. */
-export function floatListFlag(min: number, max = Number.POSITIVE_INFINITY, offWord?: string): (value: string) => number[] {
+export function floatListFlag(min: number, max = Number.POSITIVE_INFINITY, offWord?: string): FlagParser<number[]> {
   const one = floatFlag(min, max);
   return (value: string) => {
     if (offWord !== undefined && value.trim() === offWord) return [];
@@ -64,7 +101,7 @@ export function floatListFlag(min: number, max = Number.POSITIVE_INFINITY, offWo
 }
 
 /** A comma-separated list of distinct whole numbers, each within [min, max], e.g. 0,1,2,3. */
-export function intListFlag(min: number, max: number): (value: string) => number[] {
+export function intListFlag(min: number, max: number): FlagParser<number[]> {
   const one = intFlag(min, max);
   return (value: string) => {
     const items = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
