@@ -5,8 +5,8 @@
 // UserError, not a tfjs stack trace.
 import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { writeDirAtomic } from '../sim/atomicWrite.ts';
 import { UserError } from '../sim/errors.ts';
 import type { EnvSpec } from '../sim/types.ts';
@@ -75,6 +75,7 @@ export async function saveCheckpoint(dir: string, networks: Record<string, tf.La
   const saved: Record<string, { json: string; weights: Uint8Array }> = {};
   for (const [name, model] of Object.entries(networks)) saved[name] = await artifactsOf(model);
   const weights = Object.fromEntries(Object.entries(saved).map(([n, a]) => [n, sha256(a.weights)]));
+  checkCheckpointTarget(dir);
   const full: CheckpointConfig = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, ...config, weights };
   await writeDirAtomic(dir, (tmp) => {
     for (const [name, a] of Object.entries(saved)) {
@@ -87,11 +88,47 @@ export async function saveCheckpoint(dir: string, networks: Record<string, tf.La
   });
 }
 
+const CHECKPOINT_FILES = new Set(['config.json', 'metrics.jsonl', 'training.svg']);
+const NETWORK_FILES = new Set(['model.json', 'weights.bin']);
+
+/**
+ * Refuse a checkpoint folder to write that is something else: saving replaces the whole folder,
+ * so `--out data` (or `.`, or a file) would delete what is there. A new or empty folder, or one
+ * laid out as a checkpoint (config.json, metrics.jsonl, training.svg, network folders of model.json
+ * + weights.bin), is fine.
+ */
+export function checkCheckpointTarget(dir: string): void {
+  if (!existsSync(dir)) return;
+  if (!statSync(dir).isDirectory()) {
+    throw new UserError(`--out '${dir}' is an existing file; it must name the checkpoint folder to write`, 'give a folder path, e.g. models/my-model');
+  }
+  const foreign = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()
+    ? !readdirSync(join(dir, e.name)).every((f) => NETWORK_FILES.has(f))
+    : !CHECKPOINT_FILES.has(e.name)).map((e) => e.name);
+  if (foreign.length > 0) {
+    const list = foreign.slice(0, 3).join(', ') + (foreign.length > 3 ? `, … (${foreign.length} in all)` : '');
+    throw new UserError(`--out '${dir}' holds files that are not part of a checkpoint (${list}); saving replaces the whole folder, so they would be deleted`,
+      `give a new folder for the checkpoint, e.g. ${join(dir, 'model')}`);
+  }
+}
+
+/** The hint for a missing checkpoint folder whose save was cut off between its two renames. */
+function movedAsideHint(dir: string): string {
+  const abs = resolve(dir);
+  let aside: string | undefined;
+  try {
+    aside = readdirSync(dirname(abs)).find((e) => e.startsWith('.tmp-') && e.endsWith(`-${basename(abs)}.old`));
+  } catch {
+    aside = undefined;
+  }
+  return aside ? `; '${join(dirname(abs), aside)}' holds the checkpoint an interrupted save moved aside: rename it to '${dir}'` : '';
+}
+
 const FIX = 'train it again (jepa-mpc train --data <file> --out <dir>) or point to an intact checkpoint directory';
 
 export function readCheckpointConfig(dir: string): CheckpointConfig {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new UserError(`checkpoint '${dir}' does not exist or is not a directory`, 'pass the --out folder of a finished `jepa-mpc train` run');
+    throw new UserError(`checkpoint '${dir}' does not exist or is not a directory${movedAsideHint(dir)}`, 'pass the --out folder of a finished `jepa-mpc train` run');
   }
   const file = join(dir, 'config.json');
   if (!existsSync(file)) throw new UserError(`checkpoint '${dir}' has no config.json`, FIX);

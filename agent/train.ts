@@ -11,7 +11,7 @@ import type { TaskDefinition, TaskTrainDefaults } from '../sim/task.ts';
 import { builtinTasks, loadTask } from '../sim/tasks/registry.ts';
 import type { EnvSpec } from '../sim/types.ts';
 import { initBackend, type BackendChoice } from './backend.ts';
-import { loadNetwork, readCheckpointConfig } from './checkpoint.ts';
+import { checkCheckpointTarget, loadNetwork, readCheckpointConfig } from './checkpoint.ts';
 import { disposeNetworks, type Networks } from './model/networks.ts';
 import {
   defaultLoopOptions, defaultModelOptions, describeValidation, trainLoop,
@@ -130,6 +130,7 @@ export async function runTrain(given: TrainOptions, log: (s: string) => void = (
   const paths = dataPaths(opts.data);
   checkDataPaths(paths);
   ensureWritableTarget(opts.out, 'directory');
+  checkCheckpointTarget(opts.out);
   if (opts.model === 'generative' && opts.obs === 'state') {
     throw new UserError('--model generative reconstructs depth images, so it cannot use --obs state', 'drop --obs state (or use --model jepa)');
   }

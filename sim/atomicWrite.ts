@@ -1,6 +1,6 @@
 // Nothing already written is lost: every output file is written to a temporary sibling and
 // renamed into place, so a crash or Ctrl-C leaves either the old file or the complete new one.
-import { mkdirSync, renameSync, rmSync, writeFileSync, accessSync, constants, existsSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { dirname, basename, join, resolve } from 'node:path';
 import { UserError } from './errors.ts';
 
@@ -10,25 +10,84 @@ export function tempPathFor(target: string): string {
   return join(dirname(abs), `.tmp-${process.pid}-${Date.now().toString(36)}-${basename(abs)}`);
 }
 
-/** Check up front that `target` can be created, so long work does not fail at the very end. */
+/**
+ * Create `dir` and its missing parents one by one. Node's own `mkdirSync(dir, { recursive: true })`
+ * never returns where a filesystem answers ENOENT under an existing parent (e.g. /proc).
+ */
+export function makeDirs(dir: string): void {
+  const abs = resolve(dir);
+  const missing: string[] = [];
+  let at = abs;
+  while (!existsSync(at)) {
+    missing.unshift(at);
+    const up = dirname(at);
+    if (up === at) break;
+    at = up;
+  }
+  if (existsSync(at) && !statSync(at).isDirectory()) {
+    throw Object.assign(new Error(`'${at}' is a file, not a directory`), { code: 'ENOTDIR' });
+  }
+  for (const d of missing) mkdirSync(d);
+}
+
+/**
+ * Check up front that `target` can be created, so long work does not fail at the very end: its
+ * directory is created if missing and a probe file is written there (permission bits alone say
+ * nothing for root, or on a read-only or pseudo filesystem). `what` names the output in messages;
+ * 'directory' expects `target` to be a folder (which need not exist yet), anything else a file.
+ */
 export function ensureWritableTarget(target: string, what = 'output'): void {
   const abs = resolve(target);
   const dir = dirname(abs);
+  const probe = join(dir, `.tmp-${process.pid}-probe-${basename(abs)}`);
   try {
-    mkdirSync(dir, { recursive: true });
-    accessSync(dir, constants.W_OK);
-  } catch {
-    throw new UserError(`cannot write ${what} '${target}': directory '${dir}' is not writable or cannot be created`,
+    makeDirs(dir);
+    writeFileSync(probe, '');
+    rmSync(probe, { force: true });
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new UserError(`cannot write ${what} '${target}': directory '${dir}' is not writable or cannot be created (${why})`,
       'choose an output path in a directory you can write to');
   }
-  if (existsSync(abs) && statSync(abs).isDirectory() && what !== 'directory') {
+  if (!existsSync(abs)) return;
+  const isDir = statSync(abs).isDirectory();
+  if (isDir && what !== 'directory') {
     throw new UserError(`cannot write ${what} '${target}': it is an existing directory`, 'give a file path');
+  }
+  if (!isDir && what === 'directory') {
+    throw new UserError(`cannot write a folder at '${target}': it is an existing file`, 'give the path of a folder (a new one, or one this command wrote before)');
+  }
+}
+
+/**
+ * A process killed outright (SIGKILL, power loss) cannot remove its temp file or folder; the next
+ * writer of the same target removes those whose writing process no longer exists. A folder moved
+ * aside (`.old`) is removed only once the target is back in place: until then it is the only copy.
+ */
+export function removeStaleTemps(target: string): void {
+  const abs = resolve(target);
+  const name = basename(abs);
+  let entries: string[];
+  try {
+    entries = readdirSync(dirname(abs));
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const m = /^\.tmp-(\d+)-[0-9a-z]+-(.+?)(\.old)?$/.exec(entry);
+    if (!m || m[2] !== name || Number(m[1]) === process.pid || (m[3] && !existsSync(abs))) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(dirname(abs), entry), { recursive: true, force: true });
+    }
   }
 }
 
 export function writeFileAtomic(target: string, data: string | Uint8Array): void {
   const tmp = tempPathFor(target);
-  mkdirSync(dirname(resolve(target)), { recursive: true });
+  makeDirs(dirname(resolve(target)));
+  removeStaleTemps(target);
   try {
     writeFileSync(tmp, data);
     renameSync(tmp, target);
@@ -45,7 +104,9 @@ export function writeFileAtomic(target: string, data: string | Uint8Array): void
 export async function writeDirAtomic(target: string, fill: (tmpDir: string) => Promise<void> | void): Promise<void> {
   const abs = resolve(target);
   const tmp = tempPathFor(abs);
-  mkdirSync(tmp, { recursive: true });
+  makeDirs(dirname(abs));
+  removeStaleTemps(abs);
+  mkdirSync(tmp);
   try {
     await fill(tmp);
   } catch (e) {

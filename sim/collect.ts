@@ -112,6 +112,7 @@ export async function collect(o: CollectOptions): Promise<CollectResult> {
   const spec = probe.spec;
   probe.free();
   const log = o.log ?? ((s: string) => process.stderr.write(s + '\n'));
+  const seeds = Array.from({ length: o.episodes }, (_, i) => trainingSeed(o.seed, i));
   const writer = await DatasetWriter.create(o.out, {
     taskId: task.id, envSpec: spec, collectSeed: o.seed, createdBy: commandLine(o, obsSize),
     taskConfig: {
@@ -120,7 +121,6 @@ export async function collect(o: CollectOptions): Promise<CollectResult> {
       stateLabels: spec.stateLabels, controlDt: spec.controlDt, substeps: spec.substeps,
     },
   });
-  const seeds = Array.from({ length: o.episodes }, (_, i) => trainingSeed(o.seed, i));
   const pending = new Map<number, EpisodeData>();
   const outcomeCounts: Record<string, number> = {};
   let nextToWrite = 0;

@@ -1,12 +1,13 @@
 // The episode dataset on disk: an HDF5 file in a Minari-like layout (one group per episode), written
 // with h5wasm so Python's h5py reads it too. The layout is documented for h5py users in the
 // README's dataset section; DATASET_FORMAT / DATASET_FORMAT_VERSION change whenever it changes.
-import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { CameraSpec, EnvSpec, EpisodeData } from './types.ts';
-import { ensureWritableTarget, tempPathFor } from './atomicWrite.ts';
+import { ensureWritableTarget, removeStaleTemps, tempPathFor } from './atomicWrite.ts';
+import { UserError } from './errors.ts';
 import { BEHAVIOUR_KINDS } from './explore.ts';
-import { loadHdf5, quietHdf5, type H5File } from './hdf5.ts';
+import { hdf5Reason, loadHdf5, quietHdf5, sniffHdf5, type H5File } from './hdf5.ts';
 
 export const DATASET_FORMAT = 'jepa-mpc-episodes';
 /** 2: an episode may go on after the task ended (its `tail` attribute). Version 1 files read as tail 0. */
@@ -99,23 +100,6 @@ function checkEpisode(ep: EpisodeData, spec: EnvSpec): void {
 }
 
 /**
- * A process killed outright (SIGKILL, power loss) cannot remove its temp file; the next writer of
- * the same target removes temps whose writing process no longer exists.
- */
-function removeStaleTemps(abs: string): void {
-  const name = basename(abs);
-  for (const entry of readdirSync(dirname(abs))) {
-    const m = /^\.tmp-(\d+)-[0-9a-z]+-(.+)$/.exec(entry);
-    if (!m || m[2] !== name || Number(m[1]) === process.pid) continue;
-    try {
-      process.kill(Number(m[1]), 0);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(dirname(abs), entry), { force: true });
-    }
-  }
-}
-
-/**
  * Writes episodes one by one into a temporary sibling of the target and renames it into place on
  * finish(), so a crash or Ctrl-C never leaves a half-written file at the target path.
  */
@@ -133,10 +117,19 @@ export class DatasetWriter {
 
   static async create(target: string, header: DatasetHeader): Promise<DatasetWriter> {
     ensureWritableTarget(target, 'dataset');
-    const h5 = await loadHdf5();
     const abs = resolve(target);
+    // Only a dataset is replaced: a typo'd --out (a source file, a report) is never overwritten.
+    if (existsSync(abs) && statSync(abs).size > 0 && sniffHdf5(abs)?.startsWith('not an HDF5 file')) {
+      throw new UserError(`--out '${target}' exists and is not an HDF5 dataset; collect replaces only a dataset file`,
+        'choose another path for the dataset, or move that file away first');
+    }
+    const h5 = await loadHdf5();
     removeStaleTemps(abs);
-    return new DatasetWriter(abs, tempPathFor(abs), header, h5);
+    const tempPath = tempPathFor(abs);
+    const opened = quietHdf5(() => new DatasetWriter(abs, tempPath, header, h5));
+    if (opened.value) return opened.value;
+    rmSync(tempPath, { force: true });
+    throw new UserError(`cannot create dataset '${target}': ${hdf5Reason(opened.diag) || String(opened.error)}`, 'choose an output path in a directory you can write to');
   }
 
   get episodesWritten(): number {

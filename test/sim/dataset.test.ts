@@ -228,12 +228,23 @@ describe('episode dataset', () => {
 
   it('abort leaves an existing target untouched and no temp file', async () => {
     const target = join(dir, 'keep.h5');
-    writeFileSync(target, 'previous contents');
+    await writeFile(target, [eps[1]]);
+    const before = readFileSync(target);
     const w = await DatasetWriter.create(target, HEADER);
     w.append(eps[0], 0);
     expect(existsSync(w.tempPath)).toBe(true);
     w.abort();
-    expect(readFileSync(target, 'utf8')).toBe('previous contents');
+    expect(readFileSync(target).equals(before)).toBe(true);
     expect(existsSync(w.tempPath)).toBe(false);
+  });
+
+  it('refuses to replace an --out that is not a dataset, and leaves it as it was', async () => {
+    const target = join(dir, 'notes.txt');
+    writeFileSync(target, 'previous contents');
+    await expect(DatasetWriter.create(target, HEADER)).rejects.toMatchObject({
+      name: 'UserError', message: expect.stringMatching(/notes\.txt' exists and is not an HDF5 dataset/),
+    });
+    expect(readFileSync(target, 'utf8')).toBe('previous contents');
+    expect(readdirSync(dir).filter((f) => f.startsWith('.tmp-') && f.endsWith('notes.txt'))).toEqual([]);
   });
 });
