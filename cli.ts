@@ -74,8 +74,8 @@ program
   .option('--head-steps <n>', 'Adam steps of the failure head\'s fit at each checkpoint', intFlag(1, 1000000), TD.headSteps)
   .option('--head-transitions <n>', 'most training transitions the failure head sees (beyond it, negatives are subsampled; every failure is kept)', intFlag(100), TD.headTransitions)
   .action(async (o, cmd: Command) => {
-    const { runTrain, trainDefaults } = await import('./agent/train.ts');
-    await runTrain({
+    const { runTrainCommand, trainDefaults } = await import('./agent/train.ts');
+    await runTrainCommand({
       ...trainDefaults, data: o.data, out: o.out, model: o.model, steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed,
       backend: o.backend, resume: Boolean(o.resume), obs: o.obs, latent: o.latent, proprio: o.proprio, reg: o.reg, regWeight: o.regWeight, smoothWeight: o.smoothWeight,
       target: o.target, ema: o.ema, loss: o.loss, k: o.k, hidden: o.hidden, predictorHidden: o.predictorHidden, frames: o.frames, keypoints: o.keypoints, keypointMap: o.keypointMap, evalEvery: o.evalEvery,

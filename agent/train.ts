@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { ensureWritableTarget } from '../sim/atomicWrite.ts';
+import { onStopSignals, signalExitCode, signalName, type StopSignal } from '../sim/stopSignals.ts';
 import { UserError } from '../sim/errors.ts';
 import { flagOf } from '../sim/flags.ts';
 import type { TaskDefinition, TaskTrainDefaults } from '../sim/task.ts';
@@ -125,7 +126,10 @@ async function resumeState(out: string, sha: string, log: (s: string) => void): 
   return { nets, config, history };
 }
 
-export async function runTrain(given: TrainOptions, log: (s: string) => void = (s) => process.stderr.write(s + '\n')): Promise<{ out: string; last: MetricsRecord | undefined }> {
+export interface TrainResult { out: string; last: MetricsRecord | undefined; step: number; interrupted: boolean }
+
+/** Train as `opts` say; once `signal` aborts, stop after the step in progress and save a checkpoint of it. */
+export async function runTrain(given: TrainOptions, log: (s: string) => void = (s) => process.stderr.write(s + '\n'), signal?: AbortSignal): Promise<TrainResult> {
   let opts = given;
   const paths = dataPaths(opts.data);
   checkDataPaths(paths);
@@ -184,14 +188,45 @@ export async function runTrain(given: TrainOptions, log: (s: string) => void = (
           if (bar) { bar.stop(); log(line); bar.start(opts.steps, rec.step, { terms: '', sps: '' }); } else if (mode !== 'none') log(line);
         },
         log,
+        signal,
       }, resume);
     bar?.stop();
     disposeNetworks(result.nets);
     const last = result.history[result.history.length - 1];
-    log(`checkpoint: ${opts.out} (config.json, metrics.jsonl, training.svg)`);
-    return { out: opts.out, last };
+    if (result.step > 0 || resume) log(`checkpoint: ${opts.out} (config.json, metrics.jsonl, training.svg)`);
+    return { out: opts.out, last, step: result.step, interrupted: result.interrupted };
   } catch (e) {
     bar?.stop();
     throw e;
+  }
+}
+
+/**
+ * The CLI command. Ctrl-C or SIGTERM stops after the step in progress, saves a checkpoint of it
+ * and exits 130 / 143; `--resume` continues from there. A second signal exits at once: the save
+ * in progress is atomic, so --out then holds the previous checkpoint.
+ */
+export async function runTrainCommand(opts: TrainOptions): Promise<void> {
+  const controller = new AbortController();
+  let stoppedBy: StopSignal | undefined;
+  const off = onStopSignals((sig) => {
+    if (stoppedBy) {
+      process.stderr.write(`\n${sig}: exiting now; '${opts.out}' keeps its last complete checkpoint\n`);
+      process.exit(signalExitCode(sig));
+    }
+    stoppedBy = sig;
+    process.stderr.write(`\n${signalName(sig)}: stopping after this step and saving a checkpoint (send it again to exit at once)...\n`);
+    controller.abort();
+  });
+  try {
+    const r = await runTrain(opts, undefined, controller.signal);
+    if (r.interrupted) {
+      process.stderr.write(r.step > 0 || opts.resume
+        ? `interrupted: the checkpoint in '${opts.out}' is at step ${r.step} of ${opts.steps}; run the same command with --resume to continue\n`
+        : `interrupted before the first step: no checkpoint written\n`);
+      process.exitCode = signalExitCode(stoppedBy ?? 'SIGINT');
+    }
+  } finally {
+    off();
   }
 }

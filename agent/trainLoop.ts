@@ -105,6 +105,8 @@ export interface LoopHooks {
   onStep?: (step: number, terms: Record<string, number>, samplesPerSec: number, nets?: Networks) => void;
   onValidation?: (rec: MetricsRecord) => void;
   log?: (s: string) => void;
+  /** Once aborted, training stops after the step in progress and saves a checkpoint of that step. */
+  signal?: AbortSignal;
 }
 
 /** State carried over by --resume. */
@@ -121,7 +123,7 @@ export interface LoopContext {
   commandLine: string;
 }
 
-export interface LoopResult { nets: Networks; config: ModelConfig; history: MetricsRecord[]; step: number; normalization: Normalization }
+export interface LoopResult { nets: Networks; config: ModelConfig; history: MetricsRecord[]; step: number; normalization: Normalization; interrupted: boolean }
 
 export async function trainLoop(ctx: LoopContext, modelOpts: ModelOptions, loop: LoopOptions, hooks: LoopHooks = {}, resume?: ResumeState): Promise<LoopResult> {
   const log = hooks.log ?? (() => {});
@@ -198,8 +200,14 @@ export async function trainLoop(ctx: LoopContext, modelOpts: ModelOptions, loop:
     await checkpoint(val);
   };
 
+  let interrupted = false;
   try {
     while (step < loop.steps) {
+      if (hooks.signal) {
+        // A train step never yields, so the signal handler gets its turn here.
+        await new Promise<void>((r) => setImmediate(r));
+        if (hooks.signal.aborted) { interrupted = true; break; }
+      }
       const rng = new Rng(deriveSeed(loop.seed, step));
       const batch = set.batch(sampleWindows(pool, loop.batch, rng), cfg.k, cfg.obs, norm, cfg.kind === 'generative', framesOf(cfg.encoder));
       setLearningRate(optimizer, learningRateAt(loop.lr, step, loop.steps));
@@ -221,15 +229,16 @@ export async function trainLoop(ctx: LoopContext, modelOpts: ModelOptions, loop:
       if (step % loop.evalEvery === 0 || step === loop.steps) await validateAndSave();
     }
     // `--resume` at the step count already reached: no training, but the heads are refitted and saved.
-    if (resume && step === resume.config.training.step) await validateAndSave();
+    if (interrupted && step > Math.max(lastGood, 0)) await validateAndSave();
+    else if (!interrupted && resume && step === resume.config.training.step) await validateAndSave();
   } catch (e) {
     optimizer.dispose();
     disposeNetworks(nets);
     throw e;
   }
   optimizer.dispose();
-  log(`trained ${step} steps`);
-  return { nets, config: cfg, history, step, normalization: norm };
+  log(interrupted ? `stopped after ${step} of ${loop.steps} steps` : `trained ${step} steps`);
+  return { nets, config: cfg, history, step, normalization: norm, interrupted };
 }
 
 export function describeValidation(rec: MetricsRecord): string {

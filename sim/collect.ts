@@ -12,6 +12,7 @@ import { BEHAVIOUR_KINDS } from './explore.ts';
 import { MAX_COLLECT_EPISODES, MAX_SEED } from './flags.ts';
 import { trainingSeed } from './rng.ts';
 import { DEFAULT_TAIL_STEPS } from './rollout.ts';
+import { onStopSignals, signalExitCode, signalName, type StopSignal } from './stopSignals.ts';
 import { loadTask } from './tasks/registry.ts';
 import type { EpisodeData } from './types.ts';
 
@@ -161,14 +162,15 @@ export function formatMix(counts: Record<string, number>): string {
   return BEHAVIOUR_KINDS.map((k) => `${k} ${Math.round((100 * (counts[k] ?? 0)) / total)}% (${counts[k] ?? 0})`).join(', ');
 }
 
-/** The CLI command: Ctrl-C stops collection, keeps completed episodes, exits 130. */
+/** The CLI command: Ctrl-C or SIGTERM stops collection, keeps completed episodes, exits 130 / 143. */
 export async function runCollectCommand(o: Omit<CollectOptions, 'signal' | 'log'>): Promise<void> {
   const controller = new AbortController();
-  const onSigint = (): void => {
-    process.stderr.write('\ninterrupt: stopping; writing the completed episodes...\n');
+  let stoppedBy: StopSignal | undefined;
+  const off = onStopSignals((sig) => {
+    stoppedBy ??= sig;
+    process.stderr.write(`\n${signalName(sig)}: stopping; writing the completed episodes...\n`);
     controller.abort();
-  };
-  process.on('SIGINT', onSigint);
+  });
   try {
     const r = await collect({ ...o, signal: controller.signal });
     const out = (s: string): void => void process.stdout.write(s + '\n');
@@ -182,9 +184,9 @@ export async function runCollectCommand(o: Omit<CollectOptions, 'signal' | 'log'
       process.stderr.write(r.kept > 0
         ? `interrupted: kept episodes 0..${r.kept - 1} (${r.kept} of ${r.requested}) in ${o.out}; \`--episodes ${r.kept}\` with the same seed reproduces them\n`
         : `interrupted before any episode completed: nothing written (${o.out} untouched)\n`);
-      process.exitCode = 130;
+      process.exitCode = signalExitCode(stoppedBy ?? 'SIGINT');
     }
   } finally {
-    process.off('SIGINT', onSigint);
+    off();
   }
 }

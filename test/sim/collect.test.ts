@@ -121,34 +121,36 @@ describe('collect', () => {
     expect(readdirSync(dir).filter((n) => n.startsWith('.tmp-'))).toEqual([]);
   });
 
-  it('on SIGINT keeps the completed episodes in a valid file and exits 130', async () => {
-    const out = join(dir, 'interrupted.h5');
-    let sent = false;
-    const r = await cli(['collect', '--task', 'slide', '--episodes', '400', '--seed', '3', '--obs-size', '8', '--workers', '1', '--out', out], {
-      direct: true,
-      onStderr: (text, pid) => {
-        if (!sent && /collect: 1\/400/.test(text)) {
-          sent = true;
-          process.kill(pid, 'SIGINT');
-        }
-      },
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    it(`on ${signal} keeps the completed episodes in a valid file and exits ${code}`, async () => {
+      const out = join(dir, `interrupted-${signal}.h5`);
+      let sent = false;
+      const r = await cli(['collect', '--task', 'slide', '--episodes', '400', '--seed', '3', '--obs-size', '8', '--workers', '1', '--out', out], {
+        direct: true,
+        onStderr: (text, pid) => {
+          if (!sent && /collect: 1\/400/.test(text)) {
+            sent = true;
+            process.kill(pid, signal);
+          }
+        },
+      });
+      expect(sent).toBe(true);
+      expect(r.code).toBe(code);
+      expect(r.stderr).toMatch(/interrupted: kept episodes 0\.\.\d+/);
+      expect(r.stdout).toMatch(/behaviour mix: slid \d+% \(\d+\), tipped .*no-contact/);
+      expect(r.stderr).not.toContain('    at ');
+      expect(existsSync(out)).toBe(true);
+      const ds = await openDataset(out);
+      try {
+        expect(ds.numEpisodes).toBeGreaterThanOrEqual(1);
+        expect(ds.numEpisodes).toBeLessThan(400);
+        expect(ds.info.episodeIndices).toEqual([...Array(ds.numEpisodes).keys()]);
+        expect(ds.info.episodeSeeds).toEqual(ds.info.episodeIndices.map((i) => trainingSeed(3, i)));
+        expect(ds.readEpisode(ds.numEpisodes - 1).length).toBeGreaterThan(0);
+      } finally {
+        ds.close();
+      }
+      expect(readdirSync(dir).filter((n) => n.startsWith('.tmp-'))).toEqual([]);
     });
-    expect(sent).toBe(true);
-    expect(r.code).toBe(130);
-    expect(r.stderr).toMatch(/interrupted: kept episodes 0\.\.\d+/);
-    expect(r.stdout).toMatch(/behaviour mix: slid \d+% \(\d+\), tipped .*no-contact/);
-    expect(r.stderr).not.toContain('    at ');
-    expect(existsSync(out)).toBe(true);
-    const ds = await openDataset(out);
-    try {
-      expect(ds.numEpisodes).toBeGreaterThanOrEqual(1);
-      expect(ds.numEpisodes).toBeLessThan(400);
-      expect(ds.info.episodeIndices).toEqual([...Array(ds.numEpisodes).keys()]);
-      expect(ds.info.episodeSeeds).toEqual(ds.info.episodeIndices.map((i) => trainingSeed(3, i)));
-      expect(ds.readEpisode(ds.numEpisodes - 1).length).toBeGreaterThan(0);
-    } finally {
-      ds.close();
-    }
-    expect(readdirSync(dir).filter((n) => n.startsWith('.tmp-'))).toEqual([]);
-  });
+  }
 });
