@@ -114,10 +114,11 @@ describe('collect', () => {
       `export default { ...base, randomize(scene, rng) { if (++resets === 3) throw new Error('simulated bug'); base.randomize(scene, rng); } };`,
     ].join('\n'));
     const out = join(dir, 'kept.h5');
-    writeFileSync(out, 'previous dataset');
+    await collect({ task: 'slide', episodes: 1, seed: 1, obsSize: 8, out, workers: 1, progress: 'none' });
+    const previous = readFileSync(out);
     await expect(collect({ task: taskFile, episodes: 6, seed: 1, obsSize: 8, out, workers: 1, progress: 'none' }))
       .rejects.toThrow(/collect worker failed \(episode 2, seed \d+\): simulated bug/);
-    expect(readFileSync(out, 'utf8')).toBe('previous dataset');
+    expect(readFileSync(out).equals(previous)).toBe(true);
     expect(readdirSync(dir).filter((n) => n.startsWith('.tmp-'))).toEqual([]);
   });
 
