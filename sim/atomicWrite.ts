@@ -30,6 +30,11 @@ export function makeDirs(dir: string): void {
   for (const d of missing) mkdirSync(d);
 }
 
+const WRITE_FAILURES: Record<string, string> = {
+  ENOTDIR: 'part of that path is a file', EACCES: 'permission denied', EPERM: 'permission denied',
+  EROFS: 'read-only file system', ENOSPC: 'no space left on the device', ENOENT: 'files cannot be created there',
+};
+
 /**
  * Check up front that `target` can be created, so long work does not fail at the very end: its
  * directory is created if missing and a probe file is written there (permission bits alone say
@@ -45,8 +50,9 @@ export function ensureWritableTarget(target: string, what = 'output'): void {
     writeFileSync(probe, '');
     rmSync(probe, { force: true });
   } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    throw new UserError(`cannot write ${what} '${target}': directory '${dir}' is not writable or cannot be created (${why})`,
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = (code && WRITE_FAILURES[code]) ?? code ?? (e as Error).message;
+    throw new UserError(`cannot write ${what === 'directory' ? 'folder' : what} '${target}': directory '${dir}' is not writable or cannot be created (${why})`,
       'choose an output path in a directory you can write to');
   }
   if (!existsSync(abs)) return;

@@ -53,6 +53,8 @@ async function importTaskModule(file: string): Promise<Record<string, unknown>> 
   if (exports && typeof exports === 'object' && exports.__esModule === true) {
     return { ...exports, default: exports.default };
   }
+  // A file that exports nothing comes back as an empty CommonJS exports object: no task.
+  if (exports && typeof exports === 'object' && Object.keys(exports).length === 0) return {};
   return mod;
 }
 
@@ -80,8 +82,9 @@ export async function loadTask(idOrPath: string): Promise<TaskDefinition> {
     throw new UserError(`task file ${file} could not be loaded: ${msg}`, 'fix the error in the file (run `npx tsc --noEmit` on it for details)');
   }
   if (mod.default === undefined) {
+    const named = Object.keys(mod).filter((k) => k !== 'default');
     throw new UserError(
-      `task file ${file} has no default export`,
+      `task file ${file} has no default export (${named.length > 0 ? `it exports only ${named.join(', ')}` : 'it exports nothing'})`,
       'end the file with `export default myTask;` where myTask is a TaskDefinition (see README "Add a task")',
     );
   }
