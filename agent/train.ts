@@ -106,6 +106,21 @@ async function trainingTaskDefaults(opts: TrainOptions, spec: EnvSpec): Promise<
   return { ids: setters.map((t) => t.id), defaults };
 }
 
+/** The checkpoint's metrics.jsonl, one record per line (absent: none yet). */
+function readHistory(out: string): MetricsRecord[] {
+  const file = join(out, 'metrics.jsonl');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8').split('\n').flatMap((line, i) => {
+    if (!line.trim()) return [];
+    try {
+      return [JSON.parse(line) as MetricsRecord];
+    } catch (e) {
+      throw new UserError(`--resume: '${file}' line ${i + 1} is not valid JSON (${(e as Error).message})`,
+        'restore the file from the checkpoint it came with, delete it (the chart then starts at the resumed step), or train into a new --out folder');
+    }
+  });
+}
+
 async function resumeState(out: string, sha: string, log: (s: string) => void): Promise<ResumeState> {
   if (!existsSync(join(out, 'config.json'))) {
     throw new UserError(`--resume: '${out}' holds no checkpoint to continue from`, 'drop --resume to start a new training run there');
@@ -119,9 +134,7 @@ async function resumeState(out: string, sha: string, log: (s: string) => void): 
   const loaded: Record<string, Networks[keyof Networks]> = {};
   for (const n of names) loaded[n] = await loadNetwork(out, n, config);
   const nets = loaded as unknown as Networks;
-  const history: MetricsRecord[] = existsSync(join(out, 'metrics.jsonl'))
-    ? readFileSync(join(out, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as MetricsRecord)
-    : [];
+  const history = readHistory(out);
   log(`resuming from step ${config.training.step} in '${out}' (model flags come from the checkpoint; the Adam optimizer state restarts)`);
   return { nets, config, history };
 }

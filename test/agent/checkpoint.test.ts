@@ -106,7 +106,7 @@ describe('checkpoint', () => {
     m.dispose();
   });
 
-  it('rejects missing, corrupt and mismatched checkpoints with clear errors', async () => {
+  it('rejects missing, corrupt, truncated, wrong-version and foreign checkpoints with clear errors', async () => {
     const good = join(dir, 'jepa');
     await expectUserError(loadWorldModel(join(dir, 'nope')), /does not exist/);
     const flipped = join(dir, 'flipped');
@@ -123,5 +123,14 @@ describe('checkpoint', () => {
     cpSync(good, missing, { recursive: true });
     rmSync(join(missing, 'encoder/weights.bin'));
     await expectUserError(loadWorldModel(missing), /encoder.*missing/);
+    for (const [name, edit, pattern] of [
+      ['v99', (c: Record<string, unknown>) => ({ ...c, version: 99 }), /format version 99; this program reads version 1/],
+      ['other', (c: Record<string, unknown>) => ({ ...c, format: 'keras' }), /config\.json is not a jepa-mpc checkpoint config/],
+    ] as const) {
+      const bad = join(dir, name);
+      cpSync(good, bad, { recursive: true });
+      writeFileSync(join(bad, 'config.json'), JSON.stringify(edit(JSON.parse(readFileSync(join(good, 'config.json'), 'utf8')))));
+      await expectUserError(loadWorldModel(bad), pattern);
+    }
   });
 });
