@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UserError } from './errors.ts';
 import { warmUpRapier } from './rapierWarmup.ts';
-import { loadTask } from './tasks/registry.ts';
+import { loadTask, taskFileError } from './tasks/registry.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './collectWorker.ts';
 import type { EpisodeData } from './types.ts';
 
@@ -174,7 +174,8 @@ export function runEpisodePool(
           const where = m.index >= 0 ? ` (episode ${m.index}, seed ${seeds[m.index]})` : '';
           const error = m.user
             ? new UserError(m.message + where, m.hint)
-            : Object.assign(new Error(`collect worker failed${where}: ${m.message}`), { stack: m.stack });
+            : taskFileError(opts.task, m.message, m.stack, where)
+              ?? Object.assign(new Error(`collect worker failed${where}: ${m.message}`), { stack: m.stack });
           finish({ error });
         }
       });

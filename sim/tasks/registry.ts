@@ -90,3 +90,22 @@ export async function loadTask(idOrPath: string): Promise<TaskDefinition> {
   }
   return validateTask(mod.default, file);
 }
+
+/**
+ * An error thrown by the code of a user's task file (its top stack frame is in that file) is the
+ * user's to fix, so it is reported as a UserError naming the file, line and column, not as a bug
+ * of jepa-mpc with a stack. Anything else (a built-in task, a throw inside the project) is undefined.
+ */
+export function taskFileError(idOrPath: string, message: string, stack: string | undefined, where: string): UserError | undefined {
+  if (Object.hasOwn(builtinTasks, idOrPath) || !looksLikePath(idOrPath) || !stack) return undefined;
+  const file = resolve(process.cwd(), idOrPath);
+  const top = stack.split('\n').find((l) => /^\s+at /.test(l));
+  const frame = top && new RegExp(`(?:${escapeRegExp(pathToFileURL(file).href)}|${escapeRegExp(file)}):(\\d+):(\\d+)`).exec(top);
+  if (!frame) return undefined;
+  return new UserError(`task file ${file} threw${where}: ${message} (at line ${frame[1]}, column ${frame[2]})`,
+    'fix the task file there; the episode\'s seed above reproduces it');
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

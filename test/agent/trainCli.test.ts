@@ -2,7 +2,7 @@
 // a tiny run on an HDF5 dataset leaves a complete checkpoint; --resume continues it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trainDefaults, withTaskTrainDefaults } from '../../agent/train.ts';
@@ -100,5 +100,12 @@ describe('jepa-mpc train (CLI)', () => {
     expect(again.err).toMatch(/resuming from step 6/);
     const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => l.step)).toEqual([3, 6, 9]);
+    // A damaged metrics.jsonl is named by line, not a JSON.parse stack; the checkpoint stays.
+    writeFileSync(join(out, 'metrics.jsonl'), readFileSync(join(out, 'metrics.jsonl'), 'utf8') + '{"step": 1\n');
+    const damaged = cli('train', ...common, '--steps', '12', '--resume');
+    expect(damaged.code, damaged.err).toBe(2);
+    expect(damaged.err).toMatch(/--resume: '.*metrics\.jsonl' line 4 is not valid JSON/);
+    expect(damaged.err).not.toMatch(/\n\s+at /);
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).training.step).toBe(9);
   });
 });

@@ -1,11 +1,16 @@
-// Hostile input through the real CLI: broken task files and outputs that cannot be written.
+// Hostile input through the real CLI: broken task files, damaged models, outputs that cannot be
+// written, addresses serve cannot listen on.
 // Each must end in a short `error: ... fix: ...`, exit 2, print no stack trace, and leave what
 // was on disk as it was. (Flags are walked in-process by flags.test.ts.)
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isUserError } from '../../sim/errors.ts';
+import { startViewerServer } from '../../viewer/server/server.ts';
+import { fakeFactory } from '../viewer/fakeRunner.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'jepa-hostile-'));
@@ -88,4 +93,51 @@ describe('outputs that cannot be written', () => {
     expect(readdirSync(join(dir, 'a-dir'))).toEqual([]);
     expect(readdirSync(dir).filter((f) => f.startsWith('.tmp-'))).toEqual([]);
   }, 60_000);
+});
+
+describe('models that cannot be loaded (plan, bench, serve --model)', () => {
+  it('a missing or damaged checkpoint is named with what is wrong, before any episode', async () => {
+    const wrongVersion = join(dir, 'model-v99');
+    cpSync(join(ROOT, 'models/world'), wrongVersion, { recursive: true });
+    const cfg = join(wrongVersion, 'config.json');
+    writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('"version": 1,', '"version": 99,'));
+    const notADir = join(dir, 'model-file');
+    writeFileSync(notADir, 'not a checkpoint');
+    const cases: [string[], RegExp][] = [
+      [['plan', '--model', join(dir, 'no-model'), '--episodes', '1'], /model directory '.*no-model' does not exist/],
+      [['plan', '--model', wrongVersion, '--episodes', '1', '--backend', 'wasm'], /checkpoint '.*model-v99' has format version 99; this program reads version 1/],
+      [['plan', '--model', notADir, '--episodes', '1', '--backend', 'wasm'], /checkpoint '.*model-file' does not exist or is not a directory/],
+      [['bench', '--tasks', 'slide', '--planners', 'jepa-cem', '--models-dir', join(dir, 'no-models'), '--episodes', '1', '--out', join(dir, 'b')], /missing trained models: .*no-models\/world \(for jepa-cem\)/],
+      [['serve', '--model', join(dir, 'no-model'), '--port', '0'], /model directory '.*no-model' does not exist/],
+    ];
+    const runs = await Promise.all(cases.map(([args]) => cli(args)));
+    runs.forEach((r, i) => expectUserError(r, cases[i][1]));
+    expect(existsSync(join(dir, 'b'))).toBe(false);
+  }, 60_000);
+});
+
+describe('serve: an address it cannot listen on', () => {
+  let taken: Server | undefined;
+  afterAll(() => { taken?.close(); });
+
+  async function listenError(host: string, port: number): Promise<unknown> {
+    return startViewerServer({
+      host, port, staticDir: dir, factory: fakeFactory(),
+      session: { task: 'slide', planner: 'random', tasks: ['slide'], planners: ['random'], seed: 1 },
+    }).then(async (s) => { await s.close(); return undefined; }, (e: unknown) => e);
+  }
+
+  it('a port in use and a host that is not this machine\'s are UserErrors saying what to pass instead', async () => {
+    taken = createServer();
+    await new Promise<void>((r) => taken!.listen(0, '127.0.0.1', r));
+    const port = (taken.address() as { port: number }).port;
+    const inUse = await listenError('127.0.0.1', port);
+    expect(isUserError(inUse)).toBe(true);
+    expect((inUse as Error).message).toBe(`port ${port} on 127.0.0.1 is already in use`);
+    expect((inUse as { hint?: string }).hint).toMatch(/pick another port, e\.g\. --port \d+/);
+    // 192.0.2.0/24 is reserved for documentation: no machine has that address.
+    const foreign = await listenError('192.0.2.1', 0);
+    expect(isUserError(foreign)).toBe(true);
+    expect((foreign as Error).message).toBe("cannot bind to host '192.0.2.1'");
+  });
 });

@@ -105,7 +105,7 @@ describe('collect', () => {
     expect(readdirSync(dir).filter((n) => n.startsWith('.tmp-'))).toEqual([]);
   });
 
-  it('a worker failing mid-run leaves the existing file and no temp file behind', async () => {
+  it('a task file throwing mid-run is a UserError naming its line, and leaves the existing file and no temp file behind', async () => {
     const taskFile = join(dir, 'breaks-on-third-reset.mts');
     writeFileSync(taskFile, [
       `import { makeSlideTask } from ${JSON.stringify(join(ROOT, 'sim/tasks/slide.ts'))};`,
@@ -117,7 +117,7 @@ describe('collect', () => {
     await collect({ task: 'slide', episodes: 1, seed: 1, obsSize: 8, out, workers: 1, progress: 'none' });
     const previous = readFileSync(out);
     await expect(collect({ task: taskFile, episodes: 6, seed: 1, obsSize: 8, out, workers: 1, progress: 'none' }))
-      .rejects.toThrow(/collect worker failed \(episode 2, seed \d+\): simulated bug/);
+      .rejects.toMatchObject({ name: 'UserError', message: expect.stringMatching(/task file .*breaks-on-third-reset\.mts threw \(episode 2, seed \d+\): simulated bug \(at line 4, column \d+\)/) });
     expect(readFileSync(out).equals(previous)).toBe(true);
     expect(readdirSync(dir).filter((n) => n.startsWith('.tmp-'))).toEqual([]);
   });
