@@ -94,6 +94,14 @@ describe('frames no browser sends', () => {
     expect(raw.closeCode()).toBe(1009);
   });
 
+  it('never negotiates compression, so no message can inflate past the size checks', async () => {
+    const s = await startFake();
+    const ws = new WebSocket(`ws://127.0.0.1:${s.port}/ws`, { perMessageDeflate: true });
+    await new Promise((r) => ws.once('open', r));
+    expect(ws.extensions).toBe('');
+    ws.close();
+  });
+
   it('closes only the offending socket for bad UTF-8 (1007), an unmasked frame or a reserved opcode (1002)', async () => {
     const s = await startFake();
     const other = await connect(s.port);
