@@ -81,7 +81,7 @@ describe('static files under traversal attempts', () => {
       expect(r.body, path).not.toContain(SECRET);
     }
     // Past Node's 16 KiB header limit the request is refused before any handler runs.
-    const huge = await get(p, `/${'a'.repeat(100_000)}`);
+    const huge = await get(p, `/${'a'.repeat(20_000)}`);
     expect(huge.status).toBe(431);
   });
 
