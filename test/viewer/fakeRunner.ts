@@ -1,5 +1,6 @@
 // A scripted stand-in for the sim + planner, so the server and protocol are tested without Rapier
 // or a model: the pusher walks toward the goal, the episode ends after `episodeSteps` steps.
+// `extraBodies` still distractors make each frame bigger (28 bytes a body), to fill socket buffers fast.
 import type { BodyPose, SceneDescription, Vec3 } from '../../sim/types.ts';
 import { UserError } from '../../sim/errors.ts';
 import type { EpisodeRunner, RunnerChoice, RunnerPlan, RunnerStep } from '../../viewer/server/episodeRunner.ts';
@@ -10,8 +11,8 @@ export interface FakeRunnerLog {
   goals: [number, number][];
 }
 
-export function fakeFactory(log: FakeRunnerLog = { resets: [], steps: 0, goals: [] }, episodeSteps = 1000) {
-  return async (choice: RunnerChoice): Promise<EpisodeRunner> => new FakeRunner(choice, log, episodeSteps);
+export function fakeFactory(log: FakeRunnerLog = { resets: [], steps: 0, goals: [] }, episodeSteps = 1000, extraBodies = 0) {
+  return async (choice: RunnerChoice): Promise<EpisodeRunner> => new FakeRunner(choice, log, episodeSteps, extraBodies);
 }
 
 class FakeRunner implements EpisodeRunner {
@@ -22,7 +23,10 @@ class FakeRunner implements EpisodeRunner {
   private goal: [number, number] = [0.1, 0];
   private n = 0;
 
-  constructor(choice: RunnerChoice, private readonly log: FakeRunnerLog, private readonly episodeSteps: number) {
+  private readonly extra: number[];
+
+  constructor(choice: RunnerChoice, private readonly log: FakeRunnerLog, private readonly episodeSteps: number, extraBodies: number) {
+    this.extra = Array.from({ length: extraBodies }, (_, i) => i);
     this.task = choice.task;
     this.planner = choice.planner;
   }
@@ -40,6 +44,7 @@ class FakeRunner implements EpisodeRunner {
         { id: 'table', role: 'table', shape: { kind: 'box', halfExtents: [0.5, 0.02, 0.5] }, color: '#8b6b4a' },
         { id: 'bottle', role: 'object', shape: { kind: 'cylinder', radius: 0.035, halfHeight: 0.12 }, color: '#3a8ee6' },
         { id: 'pusher', role: 'pusher', shape: { kind: 'sphere', radius: 0.01 }, color: '#e63a3a' },
+        ...this.extra.map((i) => ({ id: `crate${i}`, role: 'distractor' as const, shape: { kind: 'sphere' as const, radius: 0.01 }, color: '#888888' })),
       ],
       camera: { width: 8, height: 8, position: [0, 0.6, 0.6], target: [0, 0, 0], fovDeg: 45, near: 0.1, far: 1.5 },
       actionBounds: { low: [-0.25, -0.25, 0.015], high: [0.25, 0.25, 0.2] },
@@ -51,6 +56,7 @@ class FakeRunner implements EpisodeRunner {
       { id: 'table', position: [0, -0.02, 0], rotation: [0, 0, 0, 1] },
       { id: 'bottle', position: [0, 0.12, 0], rotation: [0, 0, 0, 1] },
       { id: 'pusher', position: [...this.pusher], rotation: [0, 0, 0, 1] },
+      ...this.extra.map((i): BodyPose => ({ id: `crate${i}`, position: [0.4, 0.01, (i % 80) / 100 - 0.4], rotation: [0, 0, 0, 1] })),
     ];
   }
 

@@ -3,7 +3,7 @@ import {
   PROTOCOL_VERSION, decodeFrame, depthToGray, encodeFrame, grayToBytes, posesToFloats,
 } from '../../viewer/server/protocol.ts';
 import { MAX_COMMAND_BYTES, parseCommand } from '../../viewer/server/validation.ts';
-import { checkOrigin } from '../../viewer/server/origin.ts';
+import { checkHost, checkOrigin } from '../../viewer/server/origin.ts';
 import { integratePusherPath, interpolatePoses } from '../../viewer/server/episodeRunner.ts';
 
 describe('binary frames', () => {
@@ -61,6 +61,12 @@ describe('client commands', () => {
     expect(err(ok({ v: 1, type: 'setGoal', x: 0 }))).toMatch(/z/);
     expect(err(ok({ v: 1, type: 'speed', factor: 1e9 }))).toMatch(/factor/);
     expect(err(ok({ v: 1, type: 'pause', extra: true }))).toMatch(/invalid pause/);
+    expect(err(parseCommand('{"v":1,"type":"pause","__proto__":{"polluted":1}}'))).toMatch(/Unrecognized key: "__proto__"/);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    for (const j of ['null', '42', '"pause"', 'true']) expect(err(parseCommand(j))).toMatch(/JSON object/);
+    expect(err(ok({ v: 1, type: 5 }))).toMatch(/unknown command type 5/);
+    expect(err(ok({ v: 1, type: 'newEpisode', seed: 1e20 }))).toMatch(/seed/);
+    expect(err(ok({ v: 1, type: 'setTask', task: 'a'.repeat(201) }))).toMatch(/task/);
     expect(err(ok({ v: 99, type: 'pause' }))).toMatch(/protocol version 99/);
     expect(err(ok({ type: 'pause' }))).toMatch(/protocol version/);
     expect(err(parseCommand('x'.repeat(MAX_COMMAND_BYTES + 1)))).toMatch(/exceeds/);
@@ -78,8 +84,48 @@ describe('origin check', () => {
     expect(checkOrigin('null', '127.0.0.1:8080', '127.0.0.1').ok).toBe(false);
     expect(checkOrigin('http://evil.example:8080', 'evil.example:8080', '127.0.0.1').ok).toBe(false);
     expect(checkOrigin(undefined, undefined, '127.0.0.1').ok).toBe(false);
-    // Bound to all interfaces, a LAN name is fine as long as the page came from this server.
-    expect(checkOrigin('http://box.lan:8080', 'box.lan:8080', '0.0.0.0').ok).toBe(true);
+    // Bound to all interfaces, the machine's own name is fine as long as the page came from this server.
+    expect(checkOrigin('http://box:8080', 'box:8080', '0.0.0.0', ['box']).ok).toBe(true);
+    expect(checkOrigin('http://evil.example:8080', 'box:8080', '0.0.0.0', ['box']).ok).toBe(false);
+  });
+});
+
+describe('host check (DNS rebinding)', () => {
+  const ok = (host: string | undefined, bound: string, names: string[] = ['box']) => checkHost(host, bound, names).ok;
+  it('bound to loopback, accepts only loopback names, with or without a port', () => {
+    for (const h of ['127.0.0.1:8080', '127.0.0.1', '127.9.9.9:1', 'localhost:8080', 'LOCALHOST', '[::1]:8080', '[::1]']) {
+      expect(ok(h, '127.0.0.1'), h).toBe(true);
+    }
+    for (const h of ['evil.com', 'evil.com:8080', '127.0.0.1.evil.com', '127.0.0.1.evil.com:8080', 'localhost.evil.com',
+      'box', '192.168.1.5:8080', '127.1', '127.0.0.256', '0x7f.0.0.1']) {
+      expect(ok(h, '127.0.0.1'), h).toBe(false);
+      expect(ok(h, '::1'), h).toBe(false);
+    }
+  });
+
+  it('refuses a missing or malformed Host: userinfo, a non-numeric port, a bad bracketed address, spaces', () => {
+    for (const h of [undefined, '', 'localhost:8080@evil.com', 'localhost:evil', 'localhost:80:80', '[evil.com]:80', 'local host', '[::1']) {
+      expect(ok(h, '127.0.0.1'), String(h)).toBe(false);
+    }
+    const r = checkHost('localhost:8080@evil.com', '127.0.0.1', []);
+    expect(r.ok ? '' : r.reason).toMatch(/malformed Host header 'localhost:8080@evil.com'/);
+  });
+
+  it('bound elsewhere, accepts IP literals, the bound name and the machine name, not other names', () => {
+    for (const h of ['192.168.1.5:8080', '10.0.0.1', '[fe80::1]:8080', 'box:8080', 'BOX.local', 'localhost:8080']) {
+      expect(ok(h, '0.0.0.0'), h).toBe(true);
+    }
+    expect(ok('viewer.lan:8080', 'viewer.lan')).toBe(true);
+    for (const h of ['evil.com:8080', 'box.evil.com', 'box.lan', '192.168.1.5.evil.com']) expect(ok(h, '0.0.0.0'), h).toBe(false);
+    const r = checkHost('evil.com:8080', '0.0.0.0', ['box']);
+    expect(r.ok ? '' : r.reason).toMatch(/not this machine.*--host evil\.com/);
+  });
+
+  it('keeps echoed header values printable and short in the reason', () => {
+    const r = checkHost(`${'a'.repeat(300)}.evil`, '127.0.0.1', []);
+    expect(r.ok ? '' : r.reason.length).toBeLessThan(300);
+    const o = checkOrigin('\u0007evil\u001b[2J', '127.0.0.1:1', '127.0.0.1', []);
+    expect(o.ok ? '' : o.reason).toBe("malformed Origin '?evil?[2J'");
   });
 });
 

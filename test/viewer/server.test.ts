@@ -1,69 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { WebSocket } from 'ws';
-import { startViewerServer, type ViewerServer } from '../../viewer/server/server.ts';
-import { PROTOCOL_VERSION, decodeFrame, type ServerMessage } from '../../viewer/server/protocol.ts';
-import { fakeFactory, type FakeRunnerLog } from './fakeRunner.ts';
+import type { ViewerServer } from '../../viewer/server/server.ts';
+import { PROTOCOL_VERSION } from '../../viewer/server/protocol.ts';
+import type { FakeRunnerLog } from './fakeRunner.ts';
+import { closeFakes, connect, startFake, wait } from './harness.ts';
 
-interface Client {
-  ws: WebSocket;
-  frames: number;
-  messages: ServerMessage[];
-  next(type: string, after?: number): Promise<ServerMessage>;
-}
+afterEach(closeFakes);
 
-let server: ViewerServer | undefined;
-let staticDir: string | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  if (staticDir) rmSync(staticDir, { recursive: true, force: true });
-});
-
-async function start(log: FakeRunnerLog, episodeSteps = 1000): Promise<ViewerServer> {
-  staticDir = mkdtempSync(join(tmpdir(), 'viewer-static-'));
-  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>viewer</title>');
-  server = await startViewerServer({
-    host: '127.0.0.1', port: 0, staticDir, factory: fakeFactory(log, episodeSteps),
-    session: { task: 'slide', planner: 'random', tasks: ['slide', 'tip'], planners: ['random', 'oracle'], seed: 3, holdSeconds: 0.05 },
-  });
-  return server;
-}
-
-function connect(port: number, headers: Record<string, string> = {}): Promise<Client> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers });
-    const c: Client = {
-      ws, frames: 0, messages: [],
-      next(type, after = 0) {
-        return new Promise((res, rej) => {
-          const timer = setTimeout(() => rej(new Error(`no '${type}' message`)), 5000);
-          const check = () => {
-            const m = c.messages.slice(after).find((x) => x.type === type);
-            if (m) {
-              clearTimeout(timer);
-              res(m);
-            } else setTimeout(check, 10);
-          };
-          check();
-        });
-      },
-    };
-    ws.on('message', (data, isBinary) => {
-      if (isBinary) {
-        decodeFrame(data as Buffer);
-        c.frames++;
-      } else c.messages.push(JSON.parse(String(data)) as ServerMessage);
-    });
-    ws.once('open', () => resolve(c));
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-    ws.once('error', reject);
-  });
-}
-
-const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const start = (log: FakeRunnerLog, episodeSteps = 1000): Promise<ViewerServer> => startFake(log, { episodeSteps });
 
 describe('viewer server', () => {
   it('streams scene, frames at >= 30 Hz, plans and metrics to every viewer', async () => {

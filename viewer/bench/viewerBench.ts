@@ -3,49 +3,12 @@
 // loop as it does in `serve`) and headless ws clients in worker threads (their own event loops,
 // so they time frames honestly). Reports frames/s received, sim-to-client latency (each frame
 // carries its send time), the server's send backlog over time and planning time.
-import { Worker } from 'node:worker_threads';
 import { Command } from 'commander';
 import { floatFlag, intFlag, choiceFlag } from '../../sim/flags.ts';
 import { formatUserError, isUserError } from '../../sim/errors.ts';
 import { PLANNER_NAMES, type PlannerName } from '../../agent/planners/types.ts';
 import { serve } from '../server/serve.ts';
-
-interface ClientReport { perSecond: number[]; latencies: number[]; planningMs: number[]; frames: number }
-
-// The client runs as plain CommonJS in a worker: no TypeScript loader needed there.
-const CLIENT = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { WebSocket } = require(workerData.wsPath);
-const ws = new WebSocket(workerData.url);
-let perSecond = [], latencies = [], planningMs = [], frames = 0, t0 = 0, ready = false;
-ws.on('message', (data, isBinary) => {
-  const now = Date.now();
-  if (isBinary) {
-    if (!ready) { ready = true; parentPort.postMessage('ready'); }
-    if (!t0) return;
-    const b = Buffer.from(data);
-    frames++;
-    const s = Math.floor((now - t0) / 1000);
-    while (perSecond.length <= s) perSecond.push(0);
-    perSecond[s]++;
-    latencies.push(now - b.readDoubleLE(8));
-  } else if (t0) {
-    const m = JSON.parse(String(data));
-    if (m.type === 'metrics') planningMs.push(m.planningMs);
-  }
-});
-parentPort.on('message', (m) => {
-  if (m === 'start') t0 = Date.now();
-  if (m === 'stop') { ws.close(); parentPort.postMessage({ perSecond, latencies, planningMs, frames }); }
-});
-`;
-
-const quantile = (xs: number[], q: number): number => {
-  if (xs.length === 0) return Number.NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
-};
-const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+import { mean, quantile, startBenchClient } from './benchClient.ts';
 
 async function main(): Promise<void> {
   const o = new Command()
@@ -64,14 +27,13 @@ async function main(): Promise<void> {
   });
   const planner = `${server.planner}${server.modelDir ? ` (model ${server.modelDir})` : ''}`;
   const url = server.url.replace('http://', 'ws://') + 'ws';
-  const wsPath = (await import.meta.resolve?.('ws')) ?? 'ws';
-  const workers = Array.from({ length: o.clients }, () => new Worker(CLIENT, { eval: true, workerData: { url, wsPath: new URL(wsPath).pathname } }));
+  const clients = Array.from({ length: o.clients }, () => startBenchClient(url));
 
   // Time the steady state only: start once every client has its first frame.
   const connectStart = performance.now();
-  await Promise.all(workers.map((w) => new Promise<void>((res) => w.once('message', () => res()))));
+  await Promise.all(clients.map((c) => c.ready));
   const connectMs = performance.now() - connectStart;
-  for (const w of workers) w.postMessage('start');
+  for (const c of clients) c.start();
   const backlog: number[] = [];
   const sampler = setInterval(() => {
     let max = 0;
@@ -82,11 +44,7 @@ async function main(): Promise<void> {
   await new Promise((r) => setTimeout(r, o.seconds * 1000));
   clearInterval(sampler);
 
-  const reports = await Promise.all(workers.map((w) => new Promise<ClientReport>((res) => {
-    w.once('message', (m: ClientReport) => res(m));
-    w.postMessage('stop');
-  })));
-  await Promise.all(workers.map((w) => w.terminate()));
+  const reports = await Promise.all(clients.map((c) => c.stop()));
   const skipped = server.hub.stats.framesSkipped;
   await server.close();
 

@@ -28,6 +28,8 @@ export interface ServeOptions {
   settings?: Partial<SearchSettings>;
   /** Distractor level to render at (--distractors); undefined = the model's level, else 0. */
   distractors?: number;
+  /** Ping interval of the server's heartbeat (ms; 0 = off; default the server's). */
+  heartbeatMs?: number;
   log?: (line: string) => void;
 }
 
@@ -87,7 +89,7 @@ export async function serve(opts: ServeOptions): Promise<ViewerServer & { planne
   const factory: RunnerFactory = workerRunnerFactory({ modelDir, backend: opts.backend, settings, distractors: opts.distractors }, log);
 
   const server = await startViewerServer({
-    host: opts.host, port: opts.port, staticDir: DIST_DIR, factory, log,
+    host: opts.host, port: opts.port, staticDir: DIST_DIR, factory, log, heartbeatMs: opts.heartbeatMs,
     session: { task: opts.task, planner, tasks: [...tasks.keys()], planners: [...planners], seed: opts.seed, log },
   });
   log(`viewer: task ${opts.task}, planner ${planner}${modelDir ? `, model ${modelDir}` : ''}${opts.distractors !== undefined ? `, distractors ${opts.distractors}` : ''}`);

@@ -1,5 +1,7 @@
-// Serves the built page (viewer/client/dist) read-only. Paths are resolved inside the root, so
-// "/../" tricks cannot reach other files.
+// Serves the built page (viewer/client/dist) read-only. The URL parser folds "/../", "%2e%2e" and
+// backslashes; what survives decoding is normalized as an absolute path (so ".." stops at "/") and
+// must still resolve inside the root. NUL, other control characters and backslashes never name a
+// built file and are refused as a bad path.
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -15,6 +17,14 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json',
 };
 
+function hasForbiddenChar(path: string): boolean {
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f || c === 0x5c) return true;
+  }
+  return false;
+}
+
 export function staticHandler(rootDir: string): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const root = resolve(rootDir);
   return async (req, res) => {
@@ -25,8 +35,14 @@ export function staticHandler(rootDir: string): (req: IncomingMessage, res: Serv
     }
     let pathname: string;
     try {
-      pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+      // A target is a path ("/a/b") or, from proxies, an absolute URL; "//x" is a path, not a host.
+      const target = req.url ?? '/';
+      pathname = decodeURIComponent(new URL(target.startsWith('/') ? `http://x${target}` : target).pathname);
     } catch {
+      res.writeHead(400).end('bad path');
+      return;
+    }
+    if (hasForbiddenChar(pathname)) {
       res.writeHead(400).end('bad path');
       return;
     }
