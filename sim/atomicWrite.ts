@@ -1,6 +1,6 @@
 // Nothing already written is lost: every output file is written to a temporary sibling and
 // renamed into place, so a crash or Ctrl-C leaves either the old file or the complete new one.
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { dirname, basename, join, resolve } from 'node:path';
 import { UserError } from './errors.ts';
 
@@ -14,7 +14,7 @@ export function tempPathFor(target: string): string {
  * Create `dir` and its missing parents one by one. Node's own `mkdirSync(dir, { recursive: true })`
  * never returns where a filesystem answers ENOENT under an existing parent (e.g. /proc).
  */
-export function makeDirs(dir: string): void {
+export function makeDirs(dir: string): string[] {
   const abs = resolve(dir);
   const missing: string[] = [];
   let at = abs;
@@ -28,6 +28,7 @@ export function makeDirs(dir: string): void {
     throw Object.assign(new Error(`'${at}' is a file, not a directory`), { code: 'ENOTDIR' });
   }
   for (const d of missing) mkdirSync(d);
+  return missing;
 }
 
 const WRITE_FAILURES: Record<string, string> = {
@@ -46,9 +47,12 @@ export function ensureWritableTarget(target: string, what = 'output'): void {
   const dir = dirname(abs);
   const probe = join(dir, `.tmp-${process.pid}-probe-${basename(abs)}`);
   try {
-    makeDirs(dir);
+    // The check leaves no trace: a command refused later (a missing model, say) creates nothing.
+    // The writers create the folders again when they write.
+    const created = makeDirs(dir);
     writeFileSync(probe, '');
     rmSync(probe, { force: true });
+    for (const d of created.reverse()) rmdirSync(d);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = (code && WRITE_FAILURES[code]) ?? code ?? (e as Error).message;
