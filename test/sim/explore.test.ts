@@ -87,7 +87,7 @@ describe('rollout', () => {
   });
 
   it("explores with the task's own explorationMix, the kinds it leaves out getting no episodes", async () => {
-    const highOnly = { 'push-low': 0, 'push-gentle': 0, 'push-high': 1, press: 0, wander: 0 };
+    const highOnly = { 'push-low': 0, 'push-gentle': 0, 'push-high': 1, press: 0, wander: 0, 'slide-tip': 0 };
     expect(explorationMixFor({ explorationMix: { 'push-high': 2 } })).toEqual({ ...highOnly, 'push-high': 2 });
     expect(explorationMixFor({})).toEqual(DEFAULT_EXPLORATION_MIX);
     const own = await Env.create({ task: { ...env.task, id: 'high-slide', explorationMix: { 'push-high': 1 } }, obsSize: 8 });
@@ -110,7 +110,7 @@ describe('rollout', () => {
     const fragile = await Env.create({ task: await loadTask('fragile'), renderDepth: false });
     try {
       const only = (kind: 'push-gentle' | 'push-low') =>
-        ({ 'push-low': 0, 'push-gentle': 0, 'push-high': 0, press: 0, wander: 0, [kind]: 1 });
+        ({ 'push-low': 0, 'push-gentle': 0, 'push-high': 0, press: 0, wander: 0, 'slide-tip': 0, [kind]: 1 });
       const behaviours = (kind: 'push-gentle' | 'push-low') => Array.from({ length: 12 },
         (_, i) => rollout(fragile, deriveSeed(2, i), undefined, only(kind)).episode.behaviour);
       const gentle = behaviours('push-gentle');

@@ -182,7 +182,7 @@ describe('task loading', () => {
     const slide = builtinTasks.slide;
     expect(validateTask({ ...slide, explorationMix: { 'push-gentle': 1, wander: 0.2 } }, 'x.ts').explorationMix).toEqual({ 'push-gentle': 1, wander: 0.2 });
     expect(() => validateTask({ ...slide, explorationMix: { pushLow: 1, press: -1 } }, 'x.ts'))
-      .toThrow(/explorationMix\.pushLow \(unknown; known: push-low, push-gentle, push-high, press, wander\), explorationMix\.press \(finite share >= 0\)/);
+      .toThrow(/explorationMix\.pushLow \(unknown; known: push-low, push-gentle, push-high, press, wander, slide-tip\), explorationMix\.press \(finite share >= 0\)/);
     expect(() => validateTask({ ...slide, explorationMix: { press: 0 } }, 'x.ts')).toThrow(/explorationMix \(shares with a positive sum\)/);
     expect(() => validateTask({ ...slide, explorationMix: [0.5] }, 'x.ts')).toThrow(/explorationMix \(optional object/);
     // Pushes find the object through the state's x and z; without them only wandering is possible.
