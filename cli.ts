@@ -2,7 +2,9 @@
 import { Command } from 'commander';
 import { formatUserError, isUserError } from './sim/errors.ts';
 import { choiceFlag, floatFlag, floatListFlag, intFlag, listFlag } from './sim/flags.ts';
+import { MAX_DISTRACTOR_LEVEL } from './sim/distractorLevels.ts';
 import { PLANNER_NAMES } from './agent/planners/types.ts';
+import { MODEL_LAYOUTS } from './agent/modelDirs.ts';
 import { TRAIN_DEFAULTS as TD } from './agent/trainDefaults.ts';
 import { CEM_DEFAULTS as CEM } from './agent/planners/cem.ts';
 
@@ -12,6 +14,9 @@ program
   .description('A planning agent with a JEPA world model in latent space: collect, train, plan, bench, serve.')
   .showHelpAfterError('(run with --help for usage)')
   .configureOutput({ outputError: (str, write) => write(str) });
+
+const DISTRACTORS_HELP = `distractor level, 0 (the plain scene) to ${MAX_DISTRACTOR_LEVEL}: task-irrelevant, unpredictable things in the camera's view (docs/distractors.md)`;
+const RENDER_DISTRACTORS_HELP = `render at this distractor level (0-${MAX_DISTRACTOR_LEVEL}; default: the level the model was trained on, else 0; docs/distractors.md)`;
 
 // ---- collect (sim/collect.ts) ----
 
@@ -25,17 +30,19 @@ program
   .option('--obs-size <n>', 'depth image width and height (pixels)', intFlag(4, 512), 32)
   .option('--workers <n>', 'worker threads (default: one per core); the episodes do not depend on it', intFlag(1, 256))
   .option('--show-pusher', 'show the pusher in the depth images (ablation; by default the camera sees only the task objects)')
+  .option('--tail-steps <n>', 'steps recorded after each episode ends, the world going on unjudged (the bottle coming to rest; 0 = none)', intFlag(0, 1000), 10)
+  .option('--distractors <level>', DISTRACTORS_HELP, intFlag(0, MAX_DISTRACTOR_LEVEL), 0)
   .action(async (o) => {
     const { runCollectCommand } = await import('./sim/collect.ts');
-    await runCollectCommand({ task: o.task, episodes: o.episodes, seed: o.seed, out: o.out, obsSize: o.obsSize, workers: o.workers, showsPusher: Boolean(o.showPusher) });
+    await runCollectCommand({ task: o.task, episodes: o.episodes, seed: o.seed, out: o.out, obsSize: o.obsSize, workers: o.workers, showsPusher: Boolean(o.showPusher), tailSteps: o.tailSteps, distractors: o.distractors });
   });
 
 // ---- train (agent/train.ts) ----
 
 program
   .command('train')
-  .description('Train the action-conditioned JEPA world model (or the generative baseline) on a collected dataset.')
-  .requiredOption('--data <file>', 'dataset written by `jepa-mpc collect` (.h5)')
+  .description('Train the action-conditioned JEPA world model (or the generative baseline) on one or more collected datasets.')
+  .requiredOption('--data <files>', 'dataset written by `jepa-mpc collect` (.h5), or several separated by commas (one model learns every task in them; they must share the scene, camera, image size and action bounds)')
   .requiredOption('--out <dir>', 'checkpoint folder to write (model.json + weights per network, config.json, metrics.jsonl, training.svg)')
   .option('--model <kind>', 'jepa or generative (pixel-loss baseline)', choiceFlag(['jepa', 'generative'] as const), TD.model)
   .option('--steps <n>', 'optimizer steps', intFlag(1), TD.steps)
@@ -116,16 +123,17 @@ function searchSettings(o: Record<string, unknown>): Record<string, unknown> {
 withSearchFlags(program
   .command('plan')
   .description('Run MPC episodes of one planner on one task; print each outcome and a summary.')
-  .option('--model <dir>', 'trained checkpoint (needed by jepa-cem, jepa-mppi, generative-cem)')
+  .option('--model <dir>', 'trained checkpoint for jepa-cem, jepa-mppi (default models/world) or generative-cem (default models/world-generative)')
   .option('--task <id|file>', 'task id (slide, tip, fragile) or ./path/to/task.ts', 'slide')
   .option('--planner <name>', `one of ${PLANNER_NAMES.join(', ')}`, choiceFlag(PLANNER_NAMES), 'jepa-cem')
   .option('--episodes <n>', 'number of episodes', intFlag(1), 20)
   .option('--seed <n>', 'evaluation seed: episode i resets with 1000000000 + seed + i', intFlag(0), 7)
-  .option('--json', 'print one JSON document instead of lines'))
+  .option('--json', 'print one JSON document instead of lines')
+  .option('--distractors <level>', RENDER_DISTRACTORS_HELP, intFlag(0, MAX_DISTRACTOR_LEVEL)))
   .action(async (o) => {
     const { runPlanCommand } = await import('./agent/plan.ts');
     await runPlanCommand({
-      task: o.task, planner: o.planner, model: o.model, episodes: o.episodes, seed: o.seed, json: Boolean(o.json),
+      task: o.task, planner: o.planner, model: o.model, episodes: o.episodes, seed: o.seed, json: Boolean(o.json), distractors: o.distractors,
       execute: o.execute, backend: o.backend, settings: searchSettings(o),
     });
   });
@@ -138,13 +146,14 @@ withSearchFlags(program
   .option('--episodes <n>', 'episodes per planner and task (default 50; 10 with --quick)', intFlag(1))
   .option('--seed <n>', 'evaluation seed: episode i resets with 1000000000 + seed + i', intFlag(0), 1000)
   .option('--out <dir>', 'output folder for report.json, report.md, success.svg', 'bench/report')
-  .option('--models-dir <dir>', 'models per task: <dir>/<task> (JEPA) and <dir>/<task>-generative', 'models')
+  .option('--models-dir <dir>', 'folder of trained models (see --models)', 'models')
+  .option('--models <layout>', "'world': <models-dir>/world (JEPA) and <models-dir>/world-generative for every task; 'per-task': <models-dir>/<task> and <models-dir>/<task>-generative", choiceFlag(MODEL_LAYOUTS), 'world')
   .option('--workers <n>', 'worker threads (default: 2, or fewer cores); results do not depend on it', intFlag(1, 64))
   .option('--quick', 'a smaller run (10 episodes per cell) that finishes in a few minutes'))
   .action(async (o) => {
     const { runBench } = await import('./agent/bench.ts');
     await runBench({
-      tasks: o.tasks, planners: o.planners, episodes: o.episodes, seed: o.seed, out: o.out, modelsDir: o.modelsDir,
+      tasks: o.tasks, planners: o.planners, episodes: o.episodes, seed: o.seed, out: o.out, modelsDir: o.modelsDir, models: o.models,
       quick: Boolean(o.quick), workers: o.workers, backend: o.backend, execute: o.execute, settings: searchSettings(o),
       commandLine: process.argv.slice(2).join(' '),
     });
@@ -155,21 +164,22 @@ withSearchFlags(program
 const serve = program
   .command('serve')
   .description('Serve the live viewer: the sim, the goal and the plans the agent imagines, over http + WebSockets.')
-  .option('--model <dir>', 'trained checkpoint (default: models/<task> if present, e.g. models/slide; without a model the oracle planner runs)')
+  .option('--model <dir>', 'trained checkpoint, used for every task (default: models/world if present; without a model the oracle planner runs)')
   .option('--task <id|file>', 'task id (slide, tip, fragile) or ./path/to/task.ts', 'slide')
   .option('--planner <name>', `planner: ${PLANNER_NAMES.join(', ')} (default: jepa-cem with a model, else oracle)`, choiceFlag(PLANNER_NAMES))
   .option('--port <n>', 'http/ws port (0 = any free port)', intFlag(0, 65535), 8080)
   .option('--host <addr>', 'address to bind (127.0.0.1 keeps it local to this machine)', '127.0.0.1')
   .option('--seed <n>', 'seed of the first episode; later episodes derive from it', intFlag(0), 1)
   .option('--backend <name>', 'tfjs backend: auto, tensorflow, wasm, cpu', choiceFlag(['auto', 'tensorflow', 'wasm', 'cpu'] as const), 'auto')
-  .option('--ensure-build', 'build the page with Vite first if it is missing or out of date')
+  .option('--ensure-build', 'rebuild the page with Vite first if it is out of date (a missing page is always built)')
   .option(FAILURE_WEIGHT_FLAG, FAILURE_WEIGHT_HELP, floatFlag(0))
-  .option(HEIGHT_STD_FLAG, HEIGHT_STD_HELP, floatFlag(1e-3, 10));
+  .option(HEIGHT_STD_FLAG, HEIGHT_STD_HELP, floatFlag(1e-3, 10))
+  .option('--distractors <level>', RENDER_DISTRACTORS_HELP, intFlag(0, MAX_DISTRACTOR_LEVEL));
 withGentlePushFlags(serve)
   .action(async (o) => {
     const { serveUntilSignal } = await import('./viewer/server/serve.ts');
     await serveUntilSignal({
-      model: o.model, task: o.task, planner: o.planner, port: o.port, host: o.host, seed: o.seed,
+      model: o.model, task: o.task, planner: o.planner, port: o.port, host: o.host, seed: o.seed, distractors: o.distractors,
       backend: o.backend, ensureBuild: Boolean(o.ensureBuild), settings: { failureWeight: o.failureWeight, heightStd: o.heightStd, ratePenalty: o.ratePenalty, keypointWeight: o.keypointWeight, lattice: o.lattice },
     });
   });

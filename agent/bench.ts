@@ -1,6 +1,6 @@
 // `jepa-mpc bench`: every planner on every task over the same evaluation episodes, in worker
 // threads; writes report.json, report.md (table) and success.svg (chart) into --out.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { ensureWritableTarget, writeFileAtomic } from '../sim/atomicWrite.ts';
@@ -14,7 +14,8 @@ import type { EpisodeResult } from './mpc.ts';
 import { EVAL_SEED_BASE, evalResetSeed } from './plan.ts';
 import { resolveSettings } from './planners/factory.ts';
 import type { SearchSettings } from './planners/modelPlanner.ts';
-import { modelKindFor, type PlannerName } from './planners/types.ts';
+import type { PlannerName } from './planners/types.ts';
+import { modelDirFor, type ModelLayout } from './modelDirs.ts';
 import { formatBreakdown, markdownTable, speedups, summarize, type ReportCell } from './report.ts';
 import { successChartSvg } from './reportChart.ts';
 import { checkTargets } from './benchTargets.ts';
@@ -27,6 +28,8 @@ export interface BenchOptions {
   seed: number;
   out: string;
   modelsDir: string;
+  /** 'world': <modelsDir>/world[-generative] for every task; 'per-task': <modelsDir>/<task>[-generative]. */
+  models?: ModelLayout;
   quick: boolean;
   workers?: number;
   backend: BackendChoice;
@@ -56,18 +59,46 @@ export interface BenchReport {
   /** Per task: the oracle's search (TaskDefinition.oracleDefaults), below the flags, so below `settings`. */
   taskOracleDefaults: Record<string, TaskOracleDefaults>;
   models: Record<string, string>;
+  /** Per task: the distractor level its models were trained at, at which their episodes render (docs/distractors.md). */
+  distractors: Record<string, number>;
   cells: (ReportCell & { episodes: (EpisodeResult & { episode: number })[] })[];
   wallSeconds: number;
 }
 
-/** models/<task> for JEPA planners, models/<task>-generative for generative-cem. */
-export function modelDirFor(modelsDir: string, taskId: string, planner: PlannerName): string | undefined {
-  const kind = modelKindFor(planner);
-  if (!kind) return undefined;
-  return join(modelsDir, kind === 'jepa' ? taskId : `${taskId}-generative`);
-}
 
 const CHUNK = 5;
+
+/** The distractor level in a checkpoint's config.json (read as JSON: the workers load and check the model itself, with tfjs). */
+function trainedLevel(dir: string): number {
+  let config: { envSpec?: { distractors?: unknown } };
+  try {
+    config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+  } catch (e) {
+    throw new UserError(`cannot read '${join(dir, 'config.json')}': ${(e as Error).message}`, 'retrain the model into that folder');
+  }
+  const level = config.envSpec?.distractors ?? 0;
+  return typeof level === 'number' ? level : Number.NaN;
+}
+
+/**
+ * The distractor level of a task's models (0 without models): each renders its episodes at the
+ * level it was trained at, so the planners of one task would see different scenes if they differed.
+ */
+function modelsLevel(taskId: string, planners: readonly PlannerName[], models: Record<string, string>): number {
+  const levels = new Map<number, string[]>();
+  for (const p of planners) {
+    const dir = models[`${taskId}/${p}`];
+    if (!dir) continue;
+    const level = trainedLevel(dir);
+    levels.set(level, [...(levels.get(level) ?? []), dir]);
+  }
+  if (levels.size > 1) {
+    const list = [...levels].map(([l, dirs]) => `${dirs.join(', ')} at level ${l}`).join('; ');
+    throw new UserError(`the models for task ${taskId} were trained at different distractor levels (${list})`,
+      'bench models trained on data of one --distractors level together (one --models-dir per level)');
+  }
+  return [...levels.keys()][0] ?? 0;
+}
 
 export async function runBench(o: BenchOptions): Promise<BenchReport> {
   const log = o.log ?? ((line: string) => process.stderr.write(line + '\n'));
@@ -78,11 +109,12 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   const tasks = await Promise.all(o.tasks.map(async (spec) => ({ spec, def: await loadTask(spec) })));
   const ids = tasks.map((t) => t.def.id);
   if (new Set(ids).size !== ids.length) throw new UserError(`--tasks lists the same task twice (${ids.join(', ')})`, 'list each task once');
+  const layout = o.models ?? 'world';
   const models: Record<string, string> = {};
   const missing = new Map<string, string[]>();
   for (const { def } of tasks) {
     for (const p of o.planners) {
-      const dir = modelDirFor(o.modelsDir, def.id, p);
+      const dir = modelDirFor(o.modelsDir, def.id, p, layout);
       if (!dir) continue;
       models[`${def.id}/${p}`] = dir;
       if (!existsSync(join(dir, 'config.json'))) missing.set(dir, [...(missing.get(dir) ?? []), p]);
@@ -91,8 +123,11 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   if (missing.size > 0) {
     const list = [...missing].map(([dir, ps]) => `${dir} (for ${ps.join(', ')})`).join('; ');
     throw new UserError(`missing trained models: ${list}`,
-      `train them (jepa-mpc train --data data/<task>.h5 --out ${o.modelsDir}/<task> [--model generative --out ${o.modelsDir}/<task>-generative]), point --models-dir elsewhere, or leave those planners out of --planners`);
+      layout === 'world'
+        ? `train them (jepa-mpc train --data data/slide.h5,data/tip.h5,data/fragile.h5 --out ${o.modelsDir}/world [--model generative --out ${o.modelsDir}/world-generative]), point --models-dir elsewhere, or leave those planners out of --planners`
+        : `train them (jepa-mpc train --data data/<task>.h5 --out ${o.modelsDir}/<task> [--model generative --out ${o.modelsDir}/<task>-generative]), use --models world, or leave those planners out of --planners`);
   }
+  const distractors = Object.fromEntries(tasks.map(({ def }) => [def.id, modelsLevel(def.id, o.planners, models)]));
   const settings = Object.fromEntries(o.planners.map((p) => [p, resolveSettings(p, o.settings)]));
 
   const chunks: BenchChunk[] = [];
@@ -135,7 +170,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     seedScheme: `episode i resets the env with seed ${EVAL_SEED_BASE} + ${o.seed} + i; the planner RNG uses deriveSeed(seed ^ 0x2545f491, i)`,
     episodes, quick: o.quick, workers, execute: o.execute, settings,
     taskPlannerDefaults: Object.fromEntries(tasks.map(({ def }) => [def.id, def.plannerDefaults ?? {}])),
-    taskOracleDefaults: Object.fromEntries(tasks.map(({ def }) => [def.id, def.oracleDefaults ?? {}])), models, cells, wallSeconds,
+    taskOracleDefaults: Object.fromEntries(tasks.map(({ def }) => [def.id, def.oracleDefaults ?? {}])), models, distractors, cells, wallSeconds,
   };
   writeOutputs(o.out, report);
   log(markdownTable(cells));
@@ -151,6 +186,7 @@ function writeOutputs(out: string, report: BenchReport): void {
     report.command ? `Command: \`jepa-mpc ${report.command}\`` : '',
     '',
     `${report.episodes} episodes per planner and task; ${report.seedScheme}. Every planner sees the same episodes.`,
+    ...Object.entries(report.distractors).filter(([, l]) => l > 0).map(([t, l]) => `Task ${t} renders at distractor level ${l}, the level its models were trained at (docs/distractors.md).`),
     `Success rate with its 95% Wilson interval. The planning-time columns are wall-clock measurements`,
     `(one plan() call = one MPC step, ${report.execute} action(s) executed per replan) and vary between runs;`,
     `every other column is identical for the same command.`,

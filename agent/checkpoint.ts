@@ -15,6 +15,7 @@ import { sceneDimsOf } from './model/encoder.ts';
 import { FAILURE_INPUTS_CHANGE, FAILURE_INPUTS_LATENT, failureFeatureDim } from './model/failureHead.ts';
 import type { FailureHeadInfo } from './failureFit.ts';
 import type { Normalization } from './trainData.ts';
+import type { DataSource } from './trainSources.ts';
 import { CheckpointWorldModel } from './loadedModel.ts';
 import type { WorldModel } from './worldModel.ts';
 
@@ -28,7 +29,11 @@ export interface CheckpointConfig {
   envSpec: EnvSpec;
   normalization: Normalization;
   probe: { labels: string[]; columns: number[] };
-  data: { path: string; sha256: string; episodes: number; trainEpisodes: number[]; valEpisodes: number[] };
+  /**
+   * What it was trained on: `path` and `sha256` name the dataset, or for several datasets the
+   * paths joined by commas and one hash over their hashes; `sources` lists each of several.
+   */
+  data: { path: string; sha256: string; episodes: number; trainEpisodes: number[]; valEpisodes: number[]; sources?: DataSource[] };
   training: { step: number; steps: number; batch: number; lr: number; seed: number; backend: string; seconds: number; samples: number };
   metrics: Record<string, unknown> | null;
   commandLine: string;

@@ -45,7 +45,7 @@ export interface FailureHeadInfo {
 
 const LABELS_TEXT = {
   any: 'the episode terminates with outcome failure or burst after this transition',
-  burst: 'the episode terminates with a burst after this transition (the task\'s failures depend on the goal)',
+  burst: 'the episode terminates with a burst after this transition (the task\'s failures depend on the goal, or the data holds several tasks)',
 };
 
 /**

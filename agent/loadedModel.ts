@@ -14,6 +14,7 @@ export class CheckpointWorldModel implements WorldModel {
   readonly latentDim: number;
   readonly obsSize: { width: number; height: number };
   readonly showsPusher: boolean;
+  readonly distractors: number;
   readonly probeLabels: string[];
   readonly sceneDims: number;
   readonly keypointDims: number;
@@ -37,6 +38,8 @@ export class CheckpointWorldModel implements WorldModel {
     this.obsSize = { ...config.envSpec.obsSize };
     // Datasets from before the camera option showed the pusher.
     this.showsPusher = config.envSpec.camera.showsPusher ?? true;
+    // Datasets from before the distractor dial had none.
+    this.distractors = config.envSpec.distractors ?? 0;
     this.probeLabels = [...config.probe.labels];
     this.sceneDims = sceneDimsOf(config.model.encoder);
     this.keypointDims = 2 * keypointsOf(config.model.encoder);

@@ -13,6 +13,7 @@ import { runEpisodeSync, type EpisodeResult } from './mpc.ts';
 import { createPlanner, effectiveSettings } from './planners/factory.ts';
 import type { SearchSettings } from './planners/modelPlanner.ts';
 import { modelKindFor, type Planner, type PlannerName } from './planners/types.ts';
+import { MODELS_DIR, defaultModelFor, modelDirFor } from './modelDirs.ts';
 import { formatBreakdown, formatEpisodeLine, formatSummaryLine, summarize, type Summary } from './report.ts';
 import type { WorldModel } from './worldModel.ts';
 
@@ -38,10 +39,12 @@ export function evalPlannerSeed(seed: number, episode: number): number {
 export interface RigOptions {
   task: string | TaskDefinition;
   planner: PlannerName;
-  /** Checkpoint directory; required for the model planners. */
+  /** Checkpoint directory for the model planners; default models/world (or models/world-generative). */
   model?: string;
   backend?: BackendChoice;
   settings?: Partial<SearchSettings>;
+  /** Distractor level to render at (default: the model's, else 0); another level than the model's is refused. */
+  distractors?: number;
   log?: (line: string) => void;
 }
 
@@ -53,27 +56,59 @@ export interface Rig {
   dispose(): void;
 }
 
+/**
+ * The distractor level to render at: the model's (it was trained on such images); a --distractors
+ * that names another level is refused, since the model would plan on images it never saw.
+ */
+export function renderLevel(asked: number | undefined, model: WorldModel | undefined, modelDir?: string): number {
+  const trained = model?.distractors ?? 0;
+  if (model && asked !== undefined && asked !== trained) {
+    throw new UserError(`--distractors ${asked} does not match model '${modelDir ?? '(in memory)'}', trained at distractor level ${trained}`,
+      `drop --distractors (the model's level is used), or train a model on data collected with --distractors ${asked}`);
+  }
+  return asked ?? trained;
+}
+
+/**
+ * An environment whose camera shows what the model was trained on (image size, pusher visibility,
+ * distractor level). Depth is only rendered for a model: random and oracle run much faster without.
+ */
+export async function envForModel(task: TaskDefinition, model: WorldModel | undefined, distractors?: number, modelDir?: string): Promise<Env> {
+  return Env.create({
+    task, obsSize: model?.obsSize.width, renderDepth: model !== undefined, showsPusher: model?.showsPusher,
+    distractors: renderLevel(distractors, model, modelDir),
+  });
+}
+
 export async function createRig(o: RigOptions): Promise<Rig> {
   const task = typeof o.task === 'string' ? await loadTask(o.task) : o.task;
   const kind = modelKindFor(o.planner);
   let model: WorldModel | undefined;
   if (kind) {
-    if (!o.model) {
-      throw new UserError(`planner ${o.planner} needs a trained ${kind} model`, `pass --model <checkpoint dir> (from jepa-mpc train${kind === 'generative' ? ' --model generative' : ''})`);
+    const dir = o.model ?? defaultModelFor(o.planner);
+    if (!dir) {
+      const world = modelDirFor(MODELS_DIR, task.id, o.planner);
+      throw new UserError(`planner ${o.planner} needs a trained ${kind} model, and ${world} has none`,
+        `pass --model <checkpoint dir>, or train the world model: jepa-mpc train --data data/slide.h5,data/tip.h5,data/fragile.h5 --out ${world}${kind === 'generative' ? ' --model generative' : ''}`);
     }
-    if (!existsSync(o.model)) {
-      throw new UserError(`model directory '${o.model}' does not exist`, `train one: jepa-mpc train --data data/${task.id}.h5 --out ${o.model}${kind === 'generative' ? ' --model generative' : ''}`);
+    if (!existsSync(dir)) {
+      throw new UserError(`model directory '${dir}' does not exist`, `train one: jepa-mpc train --data data/${task.id}.h5 --out ${dir}${kind === 'generative' ? ' --model generative' : ''}`);
     }
     const { initBackend } = await import('./backend.ts');
     await initBackend(o.backend ?? 'auto', o.log);
     const { loadWorldModel } = await import('./checkpoint.ts');
-    model = await loadWorldModel(o.model);
+    model = await loadWorldModel(dir);
   }
   if (model && model.obsSize.width !== model.obsSize.height) {
     throw new UserError(`model '${o.model}' expects ${model.obsSize.width}x${model.obsSize.height} images; the camera is square`, 'retrain on a dataset collected with --obs-size N');
   }
-  // Depth is only rendered for planners that look at it; random and oracle run much faster without.
-  const env = await Env.create({ task, obsSize: model?.obsSize.width, renderDepth: model !== undefined, showsPusher: model?.showsPusher });
+  let env: Env;
+  try {
+    env = await envForModel(task, model, o.distractors, o.model);
+  } catch (e) {
+    model?.dispose();
+    throw e;
+  }
   let planner: Planner;
   try {
     planner = createPlanner(o.planner, { env, model, settings: o.settings, task });
@@ -116,7 +151,8 @@ export async function runPlanCommand(o: PlanCommandOptions, write: (s: string) =
   const log = o.json ? () => {} : (line: string) => write(line + '\n');
   const rig = await createRig({ ...o, log });
   try {
-    if (!o.json) log(`plan: task ${rig.task.id}, planner ${o.planner}, ${o.episodes} episodes, seed ${o.seed}`);
+    const level = rig.env.spec.distractors ?? 0;
+    if (!o.json) log(`plan: task ${rig.task.id}, planner ${o.planner}, ${o.episodes} episodes, seed ${o.seed}${level > 0 ? `, distractors ${level}` : ''}`);
     const resolved = o.planner === 'random' ? undefined : effectiveSettings(o.planner, { model: rig.model, settings: o.settings, task: rig.task });
     if (resolved) log(formatSettings(o.planner, resolved.settings, resolved.fromTask, rig.task.id));
     const episodes: PlanReport['episodes'] = [];

@@ -1,8 +1,7 @@
 // `jepa-mpc train`: read a collected dataset, pick a backend, train the JEPA (or the generative
 // baseline) with a progress display, and leave a checkpoint folder behind. --resume continues
 // from the checkpoint already in --out.
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, createReadStream } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { ensureWritableTarget } from '../sim/atomicWrite.ts';
@@ -10,7 +9,7 @@ import { UserError } from '../sim/errors.ts';
 import { flagOf } from '../sim/flags.ts';
 import type { TaskDefinition, TaskTrainDefaults } from '../sim/task.ts';
 import { builtinTasks, loadTask } from '../sim/tasks/registry.ts';
-import type { EnvSpec, EpisodeData } from '../sim/types.ts';
+import type { EnvSpec } from '../sim/types.ts';
 import { initBackend, type BackendChoice } from './backend.ts';
 import { loadNetwork, readCheckpointConfig } from './checkpoint.ts';
 import { disposeNetworks, type Networks } from './model/networks.ts';
@@ -18,16 +17,18 @@ import {
   defaultLoopOptions, defaultModelOptions, describeValidation, trainLoop,
   type LoopOptions, type MetricsRecord, type ModelOptions, type ResumeState,
 } from './trainLoop.ts';
+import { checkDataPaths, dataPaths, loadTrainingData, splitSources, taskIdsOf } from './trainSources.ts';
 
 export interface TrainOptions extends ModelOptions, LoopOptions {
-  data: string;
+  /** One dataset, or several (a list, or paths joined by commas) from the same world: one model learns them all. */
+  data: string | readonly string[];
   out: string;
   backend: BackendChoice;
   resume: boolean;
   commandLine: string;
   /**
-   * The task whose `trainDefaults` apply (an id or a task file); absent: the dataset's task, if it
-   * is a built-in. Its id must be the dataset's.
+   * The task whose `trainDefaults` apply (an id or a task file); absent: the datasets' tasks that
+   * are built-ins. Its id must be one of the datasets' tasks.
    */
   task?: string;
   /** Options the user gave explicitly (TrainOptions keys): a task's defaults never override them. */
@@ -75,33 +76,33 @@ export function withTaskTrainDefaults(opts: TrainOptions, task: TaskTrainDefault
   return { opts: out, fromTask };
 }
 
-/** The task named by --task, else the dataset's task when it is a built-in; its id must be the dataset's. */
-async function trainingTask(opts: TrainOptions, spec: EnvSpec): Promise<TaskDefinition | undefined> {
-  if (opts.task === undefined) return Object.hasOwn(builtinTasks, spec.taskId) ? builtinTasks[spec.taskId] : undefined;
-  const task = await loadTask(opts.task);
-  if (task.id !== spec.taskId) {
-    throw new UserError(`--task ${opts.task} is task '${task.id}', but '${opts.data}' holds episodes of task '${spec.taskId}'`,
-      `pass the task file the dataset was collected with, or drop --task`);
+/**
+ * The training defaults that apply: those of the task named by --task (its id must be one of the
+ * datasets' tasks), else of the datasets' built-in tasks. Several tasks that set the same member
+ * give the largest value: a model of all their data must serve the most demanding of them.
+ */
+async function trainingTaskDefaults(opts: TrainOptions, spec: EnvSpec): Promise<{ ids: string[]; defaults: TaskTrainDefaults | undefined }> {
+  const ids = taskIdsOf(spec);
+  let tasks: TaskDefinition[];
+  if (opts.task === undefined) {
+    tasks = ids.filter((id) => Object.hasOwn(builtinTasks, id)).map((id) => builtinTasks[id]);
+  } else {
+    const task = await loadTask(opts.task);
+    if (!ids.includes(task.id)) {
+      throw new UserError(`--task ${opts.task} is task '${task.id}', but the data holds episodes of ${ids.map((id) => `'${id}'`).join(', ')}`,
+        `pass the task file the dataset was collected with, or drop --task`);
+    }
+    tasks = [task];
   }
-  return task;
-}
-
-async function fileSha256(path: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
-
-export async function loadEpisodes(path: string): Promise<{ episodes: EpisodeData[]; spec: EnvSpec }> {
-  const { openDataset } = await import('../sim/datasetReader.ts');
-  const ds = await openDataset(path);
-  try {
-    const episodes: EpisodeData[] = [];
-    for (let i = 0; i < ds.numEpisodes; i++) episodes.push(ds.readEpisode(i));
-    return { episodes, spec: ds.info.envSpec };
-  } finally {
-    ds.close();
+  const setters = tasks.filter((t) => t.trainDefaults);
+  if (setters.length === 0) return { ids: [], defaults: undefined };
+  const defaults: TaskTrainDefaults = {};
+  for (const t of setters) {
+    for (const [key, value] of Object.entries(t.trainDefaults!) as [keyof TaskTrainDefaults, number | undefined][]) {
+      if (value !== undefined) defaults[key] = Math.max(defaults[key] ?? value, value);
+    }
   }
+  return { ids: setters.map((t) => t.id), defaults };
 }
 
 async function resumeState(out: string, sha: string, log: (s: string) => void): Promise<ResumeState> {
@@ -110,8 +111,8 @@ async function resumeState(out: string, sha: string, log: (s: string) => void): 
   }
   const config = readCheckpointConfig(out);
   if (config.data.sha256 !== sha) {
-    throw new UserError(`--resume: the checkpoint in '${out}' was trained on a different dataset (sha256 ${config.data.sha256.slice(0, 12)}… vs ${sha.slice(0, 12)}…)`,
-      'resume with the same --data file, or train into a new --out folder');
+    throw new UserError(`--resume: the checkpoint in '${out}' was trained on different data (sha256 ${config.data.sha256.slice(0, 12)}… vs ${sha.slice(0, 12)}…; it names '${config.data.path}')`,
+      'resume with the same --data file(s), in the same order, or train into a new --out folder');
   }
   const names = ['encoder', 'predictor', ...(config.model.kind === 'generative' ? ['decoder'] : []), ...(config.model.target === 'ema' && config.model.kind === 'jepa' ? ['target'] : [])];
   const loaded: Record<string, Networks[keyof Networks]> = {};
@@ -126,9 +127,8 @@ async function resumeState(out: string, sha: string, log: (s: string) => void): 
 
 export async function runTrain(given: TrainOptions, log: (s: string) => void = (s) => process.stderr.write(s + '\n')): Promise<{ out: string; last: MetricsRecord | undefined }> {
   let opts = given;
-  if (!existsSync(opts.data)) {
-    throw new UserError(`dataset '${opts.data}' does not exist`, 'collect one first, e.g. jepa-mpc collect --task slide --episodes 200 --out data/slide.h5');
-  }
+  const paths = dataPaths(opts.data);
+  checkDataPaths(paths);
   ensureWritableTarget(opts.out, 'directory');
   if (opts.model === 'generative' && opts.obs === 'state') {
     throw new UserError('--model generative reconstructs depth images, so it cannot use --obs state', 'drop --obs state (or use --model jepa)');
@@ -137,13 +137,16 @@ export async function runTrain(given: TrainOptions, log: (s: string) => void = (
   const conflict = keypointConflict(opts, opts.keypoints);
   if (conflict) throw new UserError(...conflict);
   const backend = await initBackend(opts.backend, log);
-  const { episodes, spec } = await loadEpisodes(opts.data);
-  const sha = await fileSha256(opts.data);
-  log(`data: ${episodes.length} episodes, ${episodes.reduce((s, e) => s + e.length, 0)} steps from '${opts.data}' (task ${spec.taskId})`);
-  const layered = withTaskTrainDefaults(opts, (await trainingTask(opts, spec))?.trainDefaults);
+  const data = await loadTrainingData(paths);
+  const { episodes, spec, sha256: sha } = data;
+  for (const s of data.sources) log(`data: ${s.episodes} episodes of task ${s.taskId} from '${s.path}'`);
+  if (data.sources.length > 1) log(`data: ${episodes.length} episodes, ${episodes.reduce((s, e) => s + e.length, 0)} steps of tasks ${taskIdsOf(spec).join(', ')}`);
+  else log(`data: ${episodes.length} episodes, ${episodes.reduce((s, e) => s + e.length, 0)} steps from '${data.path}' (task ${spec.taskId})`);
+  const taskDefaults = await trainingTaskDefaults(opts, spec);
+  const layered = withTaskTrainDefaults(opts, taskDefaults.defaults);
   opts = layered.opts;
   if (layered.fromTask.length > 0) {
-    log(`task ${spec.taskId} sets ${layered.fromTask.map((k) => `${flagOf(k)} ${opts[k]}`).join(' ')} (its trainDefaults; a flag overrides each)`);
+    log(`task ${taskDefaults.ids.join(', ')} sets ${layered.fromTask.map((k) => `${flagOf(k)} ${opts[k]}`).join(' ')} (its trainDefaults; a flag overrides each)`);
   }
   const resume = opts.resume ? await resumeState(opts.out, sha, log) : undefined;
   if (resume && resume.config.training.step > opts.steps) {
@@ -164,7 +167,11 @@ export async function runTrain(given: TrainOptions, log: (s: string) => void = (
   const fmt = (terms: Record<string, number>) => Object.entries(terms).map(([k, v]) => `${k} ${v.toPrecision(3)}`).join(' ');
   try {
     const result = await trainLoop(
-      { out: opts.out, episodes, spec, data: { path: opts.data, sha256: sha, episodes: episodes.length }, backend, commandLine: opts.commandLine },
+      {
+        out: opts.out, episodes, spec, backend, commandLine: opts.commandLine,
+        data: { path: data.path, sha256: sha, episodes: episodes.length, ...(data.sources.length > 1 ? { sources: data.sources } : {}) },
+        split: resume ? undefined : splitSources(data.sources.map((s) => s.episodes), opts.valFraction, opts.seed),
+      },
       opts, opts,
       {
         onStep: (step, terms, sps) => {

@@ -10,10 +10,12 @@ import { describeFailure, failureHeadInfo, refitFailureHead, type FailureMetrics
 import { defaultEncoderConfig, framesOf, type KeypointMap } from './model/encoder.ts';
 import { termNames, trainStep } from './model/jepa.ts';
 import { buildNetworks, disposeNetworks, type ModelConfig, type Networks, type ObjectiveConfig } from './model/networks.ts';
+import { formatProbePrediction, type ProbePredictionError } from './probePrediction.ts';
 import { probeModel, probeSpecFor } from './probes.ts';
 import { trainingChartSvg, type ChartPoint } from './trainChart.ts';
 import { TRAIN_DEFAULTS } from './trainDefaults.ts';
 import { computeNormalization, EpisodeSet, sampleWindows, splitEpisodes, vecDimFor, type Normalization } from './trainData.ts';
+import type { DataSource } from './trainSources.ts';
 import { validate, type ValidationResult } from './validate.ts';
 import type { ModelKind } from './worldModel.ts';
 
@@ -93,6 +95,8 @@ export interface MetricsRecord {
     horizons: ValidationResult['horizons']; collapse: ValidationResult['collapse']; probeR2: Record<string, number>;
     /** The failure head's held-out scores (absent in records written before it existed). */
     failure?: FailureMetrics;
+    /** The probe's bottle-position error from rolled-out latents, per horizon (absent in older records). */
+    probePrediction?: ProbePredictionError[];
   };
 }
 
@@ -110,7 +114,9 @@ export interface LoopContext {
   out: string;
   episodes: EpisodeData[];
   spec: EnvSpec;
-  data: { path: string; sha256: string; episodes: number };
+  data: { path: string; sha256: string; episodes: number; sources?: DataSource[] };
+  /** Held-out episodes chosen by the caller (trainSources.splitSources); absent: splitEpisodes over all. A resumed run keeps its checkpoint's. */
+  split?: { train: number[]; val: number[] };
   backend: string;
   commandLine: string;
 }
@@ -121,7 +127,7 @@ export async function trainLoop(ctx: LoopContext, modelOpts: ModelOptions, loop:
   const log = hooks.log ?? (() => {});
   const set = new EpisodeSet(ctx.episodes, ctx.spec);
   // A resumed run keeps the checkpoint's split (--seed may differ), so held-out stays held out.
-  const split = resume ? { train: resume.config.data.trainEpisodes, val: resume.config.data.valEpisodes } : splitEpisodes(ctx.episodes.length, loop.valFraction, loop.seed);
+  const split = resume ? { train: resume.config.data.trainEpisodes, val: resume.config.data.valEpisodes } : ctx.split ?? splitEpisodes(ctx.episodes.length, loop.valFraction, loop.seed);
   const cfg = resume ? resume.config.model : modelConfigFrom(modelOpts, ctx.spec);
   const norm = resume ? resume.config.normalization : computeNormalization(split.train.map((i) => ctx.episodes[i]), ctx.spec);
   const probeSpec = probeSpecFor(ctx.spec.stateLabels);
@@ -182,7 +188,7 @@ export async function trainLoop(ctx: LoopContext, modelOpts: ModelOptions, loop:
       step, samples, seconds, samplesPerSec: samples / Math.max(seconds, 1e-6),
       // A refit without training steps (resume at --steps) keeps the last record's loss terms.
       train: sumCount === 0 && prev?.step === step ? prev.train : Object.fromEntries(names.map((n, i) => [n, sums[i] / Math.max(sumCount, 1)])),
-      val: { horizons: val.horizons, collapse: val.collapse, probeR2: val.probeR2, failure },
+      val: { horizons: val.horizons, collapse: val.collapse, probeR2: val.probeR2, failure, ...(val.probePrediction ? { probePrediction: val.probePrediction } : {}) },
     };
     sums.fill(0);
     sumCount = 0;
@@ -231,5 +237,5 @@ export function describeValidation(rec: MetricsRecord): string {
   const c = rec.val.collapse;
   const p = Object.entries(rec.val.probeR2).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ');
   return `step ${rec.step}: pred/copy ${h} | std mean ${c.meanStd.toFixed(3)} min ${c.minStd.toFixed(3)}, eff. rank ${c.effectiveRank.toFixed(1)}` +
-    `${c.collapsed ? ' (COLLAPSED)' : ''} | probe R2 ${p}${describeFailure(rec.val.failure)}`;
+    `${c.collapsed ? ' (COLLAPSED)' : ''} | probe R2 ${p}${formatProbePrediction(rec.val.probePrediction)}${describeFailure(rec.val.failure)}`;
 }

@@ -1,12 +1,14 @@
 // Validation on held-out episodes: multi-step latent prediction error against the
-// copy-the-last-latent baseline, collapse metrics, and probe R^2 (probes fitted on training
-// episodes, scored on held-out ones). Everything a training run logs about model quality.
+// copy-the-last-latent baseline, collapse metrics, probe R^2 (probes fitted on training
+// episodes, scored on held-out ones) and the probe's read of the rolled-out latent
+// (probePrediction.ts). Everything a training run logs about model quality.
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../sim/rng.ts';
 import { collapseMetrics, type CollapseMetrics, type Matrix } from './metrics.ts';
 import { applyEncoder, framesOf, sceneDimsOf } from './model/encoder.ts';
 import type { ModelConfig, Networks } from './model/networks.ts';
 import { applyPredictor } from './model/predictor.ts';
+import { probePredictionError, type ProbePredictionError, type RolledLatents } from './probePrediction.ts';
 import { fitProbe, probeR2, selectColumns, type FittedProbe, type ProbeSpec } from './probes.ts';
 import type { EpisodeSet, Normalization, WindowRef } from './trainData.ts';
 
@@ -16,6 +18,8 @@ export interface ValidationResult {
   collapse: CollapseMetrics;
   probeR2: Record<string, number>;
   probe: FittedProbe;
+  /** Per horizon: the probe's bottle-position error read from the rolled-out latent, and its floor (absent without a bottle x/z probe). */
+  probePrediction?: ProbePredictionError[];
 }
 
 const CHUNK = 512;
@@ -51,8 +55,14 @@ export function encodeFrames(nets: Networks, cfg: ModelConfig, set: EpisodeSet, 
   return { z: { rows: frames.length, cols: cfg.encoder.latentDim, data }, state: b.state };
 }
 
+/**
+ * Frames for the probes, leaving out those after a burst: the bottle no longer exists there (the
+ * state keeps its last pose, the image shows fragments), so its position is no target.
+ */
 function sampleFrames(set: EpisodeSet, episodes: number[], max: number, seed: number): WindowRef[] {
-  const all = set.windows(episodes, 0);
+  const burst = set.spec.stateLabels.indexOf('burst');
+  const S = set.stateDim;
+  const all = set.windows(episodes, 0).filter((r) => burst < 0 || !(set.episodes[r.episode].state[r.start * S + burst] > 0.5));
   if (all.length <= max) return all;
   const rng = new Rng(seed);
   return Array.from({ length: max }, () => all[rng.int(0, all.length)]);
@@ -69,6 +79,7 @@ export function validate(nets: Networks, cfg: ModelConfig, set: EpisodeSet, spli
   if (refs.length > 256) { const stride = refs.length / 256; refs = Array.from({ length: 256 }, (_, i) => refs[Math.floor(i * stride)]); }
   const B = refs.length;
   const batch = set.batch(refs, K, cfg.obs, norm, false, framesOf(cfg.encoder));
+  const rolled: RolledLatents[] = [];
   const horizons = tf.tidy(() => {
     const z = encodeRows(nets, cfg, batch.depth, batch.vec, (K + 1) * B);
     const acts = tf.tensor2d(batch.actions, [K * B, 3]);
@@ -79,6 +90,7 @@ export function validate(nets: Networks, cfg: ModelConfig, set: EpisodeSet, spli
       zr = applyPredictor(nets.predictor, zr, tf.slice(acts, [(h - 1) * B, 0], [B, -1]));
       if (!hs.includes(h)) continue;
       const truth = tf.slice(z, [h * B, 0], [B, -1]);
+      rolled.push({ h, predicted: Float32Array.from(zr.dataSync()), encoded: Float32Array.from(truth.dataSync()) });
       const pred = tf.mean(tf.norm(tf.sub(zr, truth), 'euclidean', 1)).dataSync()[0];
       const copy = tf.mean(tf.norm(tf.sub(z0, truth), 'euclidean', 1)).dataSync()[0];
       out.push({ h, pred, copy, ratio: copy > 1e-12 ? pred / copy : Number.NaN });
@@ -92,5 +104,6 @@ export function validate(nets: Networks, cfg: ModelConfig, set: EpisodeSet, spli
   const collapse = collapseMetrics(leadingColumns(valFrames.z, sceneDimsOf(cfg.encoder)));
   const probe = fitProbe(trainFrames.z, selectColumns(trainFrames.state, set.stateDim, probeSpec.columns));
   const r2 = probeR2(probe, valFrames.z, selectColumns(valFrames.state, set.stateDim, probeSpec.columns));
-  return { horizons, collapse, probeR2: Object.fromEntries(probeSpec.labels.map((l, i) => [l, r2[i]])), probe };
+  const probePrediction = probePredictionError(probe, probeSpec, set.spec.stateLabels, cfg.encoder.latentDim, rolled, batch.state, B);
+  return { horizons, collapse, probeR2: Object.fromEntries(probeSpec.labels.map((l, i) => [l, r2[i]])), probe, ...(probePrediction ? { probePrediction } : {}) };
 }

@@ -14,6 +14,8 @@ export interface WorldModel {
   readonly obsSize: { width: number; height: number };
   /** Whether the depth images it was trained on showed the pusher (the Env must render alike). */
   readonly showsPusher?: boolean;
+  /** The distractor level of the images it was trained on (plan, bench and serve render at it by default). Absent: 0. */
+  readonly distractors?: number;
   /** Names of the probe outputs, e.g. ['bottle_x', 'bottle_z', 'tilt']. */
   readonly probeLabels: string[];
   /**

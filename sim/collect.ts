@@ -10,6 +10,7 @@ import { Env } from './env.ts';
 import { UserError } from './errors.ts';
 import { BEHAVIOUR_KINDS } from './explore.ts';
 import { trainingSeed } from './rng.ts';
+import { DEFAULT_TAIL_STEPS } from './rollout.ts';
 import { loadTask } from './tasks/registry.ts';
 import type { EpisodeData } from './types.ts';
 
@@ -22,6 +23,10 @@ export interface CollectOptions {
   obsSize?: number;
   /** Show the pusher in the depth images (default false; see CameraSpec.showsPusher). */
   showsPusher?: boolean;
+  /** Steps recorded after each episode's end (default DEFAULT_TAIL_STEPS; 0: none). */
+  tailSteps?: number;
+  /** Distractor level (default 0; docs/distractors.md). */
+  distractors?: number;
   /** Default: one per core (os.availableParallelism()). */
   workers?: number;
   /** 'auto': a bar on a TTY, plain lines otherwise. */
@@ -56,6 +61,8 @@ function validate(o: CollectOptions): Required<Pick<CollectOptions, 'obsSize' | 
   const workers = o.workers ?? availableParallelism();
   check(Number.isInteger(workers) && workers >= 1 && workers <= 256, `--workers must be a whole number from 1 to 256, got ${workers}`, 'e.g. --workers 2');
   check(typeof o.out === 'string' && o.out.length > 0, '--out is required', 'e.g. --out data/slide.h5');
+  const tail = o.tailSteps ?? DEFAULT_TAIL_STEPS;
+  check(Number.isInteger(tail) && tail >= 0 && tail <= 1000, `--tail-steps must be a whole number from 0 to 1000, got ${tail}`, `e.g. --tail-steps ${DEFAULT_TAIL_STEPS}`);
   return { obsSize, workers: Math.min(workers, o.episodes) };
 }
 
@@ -91,14 +98,16 @@ function progressReporter(mode: CollectOptions['progress'], total: number, log: 
 
 /** The canonical command that reproduces a file (workers left out: they do not change it). */
 function commandLine(o: CollectOptions, obsSize: number): string {
-  return `jepa-mpc collect --task ${o.task} --episodes ${o.episodes} --seed ${o.seed} --obs-size ${obsSize}${o.showsPusher ? ' --show-pusher' : ''} --out ${o.out}`;
+  const tail = o.tailSteps ?? DEFAULT_TAIL_STEPS;
+  const distractors = o.distractors ? ` --distractors ${o.distractors}` : '';
+  return `jepa-mpc collect --task ${o.task} --episodes ${o.episodes} --seed ${o.seed} --obs-size ${obsSize}${o.showsPusher ? ' --show-pusher' : ''} --tail-steps ${tail}${distractors} --out ${o.out}`;
 }
 
 export async function collect(o: CollectOptions): Promise<CollectResult> {
   const { obsSize, workers } = validate(o);
   ensureWritableTarget(o.out, 'dataset');
   const task = await loadTask(o.task);
-  const probe = await Env.create({ task, obsSize, showsPusher: o.showsPusher });
+  const probe = await Env.create({ task, obsSize, showsPusher: o.showsPusher, distractors: o.distractors });
   const spec = probe.spec;
   probe.free();
   const log = o.log ?? ((s: string) => process.stderr.write(s + '\n'));
@@ -119,7 +128,7 @@ export async function collect(o: CollectOptions): Promise<CollectResult> {
   const progress = progressReporter(o.progress ?? 'auto', o.episodes, log);
   const t0 = performance.now();
   try {
-    const run = await runEpisodePool({ task: o.task, obsSize, renderDepth: true, showsPusher: o.showsPusher, workers }, seeds, (index, r) => {
+    const run = await runEpisodePool({ task: o.task, obsSize, renderDepth: true, showsPusher: o.showsPusher, tailSteps: o.tailSteps, distractors: o.distractors, workers }, seeds, (index, r) => {
       pending.set(index, r.episode);
       completed++;
       steps += r.episode.length;

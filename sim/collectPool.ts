@@ -81,7 +81,7 @@ export function runEpisodePool(
   onStart?: () => void,
 ): Promise<PoolRun> {
   const n = Math.max(1, Math.min(opts.workers, seeds.length));
-  const init: WorkerInit = { task: opts.task, obsSize: opts.obsSize, renderDepth: opts.renderDepth, showsPusher: opts.showsPusher };
+  const init: WorkerInit = { task: opts.task, obsSize: opts.obsSize, renderDepth: opts.renderDepth, showsPusher: opts.showsPusher, tailSteps: opts.tailSteps, distractors: opts.distractors };
   return new Promise<PoolRun>((resolvePool, rejectPool) => {
     const workers: Worker[] = [];
     let next = 0;

@@ -15,6 +15,10 @@ export interface WorkerInit {
   renderDepth: boolean;
   /** Show the pusher in the depth images (CameraSpec.showsPusher). */
   showsPusher?: boolean;
+  /** Steps recorded after each termination (rollout's tailSteps; default DEFAULT_TAIL_STEPS). */
+  tailSteps?: number;
+  /** Distractor level (sim/distractorLevels.ts; default 0). */
+  distractors?: number;
 }
 
 export type ToWorker = { type: 'run'; index: number; seed: number } | { type: 'warm'; episodes: number };
@@ -37,7 +41,7 @@ async function main(): Promise<void> {
   const post = (m: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
   let env: Env;
   try {
-    env = await Env.create({ task: await loadTask(init.task), obsSize: init.obsSize, renderDepth: init.renderDepth, showsPusher: init.showsPusher });
+    env = await Env.create({ task: await loadTask(init.task), obsSize: init.obsSize, renderDepth: init.renderDepth, showsPusher: init.showsPusher, distractors: init.distractors });
   } catch (e) {
     post(errorMessage(-1, e));
     return;
@@ -51,7 +55,7 @@ async function main(): Promise<void> {
     }
     try {
       const t0 = performance.now();
-      const r = rollout(env, m.seed);
+      const r = rollout(env, m.seed, undefined, undefined, init.tailSteps);
       post({ type: 'episode', index: m.index, episode: r.episode, touched: r.touched, stepMs: performance.now() - t0 }, transferables(r.episode));
     } catch (e) {
       post(errorMessage(m.index, e));

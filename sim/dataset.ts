@@ -1,6 +1,6 @@
 // The episode dataset on disk: an HDF5 file in a Minari-like layout (one group per episode), written
-// with h5wasm so Python's h5py reads it too. The layout is documented for h5py users in
-// docs-draft/data.md; DATASET_FORMAT / DATASET_FORMAT_VERSION change whenever it changes.
+// with h5wasm so Python's h5py reads it too. The layout is documented for h5py users in the
+// README's dataset section; DATASET_FORMAT / DATASET_FORMAT_VERSION change whenever it changes.
 import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { CameraSpec, EnvSpec, EpisodeData } from './types.ts';
@@ -9,7 +9,9 @@ import { BEHAVIOUR_KINDS } from './explore.ts';
 import { loadHdf5, quietHdf5, type H5File } from './hdf5.ts';
 
 export const DATASET_FORMAT = 'jepa-mpc-episodes';
-export const DATASET_FORMAT_VERSION = 1;
+/** 2: an episode may go on after the task ended (its `tail` attribute). Version 1 files read as tail 0. */
+export const DATASET_FORMAT_VERSION = 2;
+export const READABLE_FORMAT_VERSIONS: readonly number[] = [1, 2];
 
 
 /** The task's configuration as recorded in the file (`task_config` attribute, JSON). */
@@ -42,6 +44,8 @@ export interface DatasetInfo {
   /** How many stored episodes slid, tipped, burst, only touched, or never touched the bottle. */
   behaviourCounts: Record<string, number>;
   createdBy: string;
+  /** Distractor level of the scene (root attribute `distractors`, as in env_spec; files without it: 0). */
+  distractors: number;
 }
 
 /** What the caller knows before the first episode is written. */
@@ -87,6 +91,10 @@ function checkEpisode(ep: EpisodeData, spec: EnvSpec): void {
   ];
   for (const [name, got, want] of expect) {
     if (got !== want) throw new Error(`episode seed ${ep.seed}: ${name} has ${got} values, expected ${want} (T=${T})`);
+  }
+  const tail = ep.tail ?? 0;
+  if (!Number.isInteger(tail) || tail < 0 || tail >= Math.max(T, 1) || (tail > 0 && ep.terminations[T - tail - 1] !== 1)) {
+    throw new Error(`episode seed ${ep.seed}: tail ${tail} must follow a termination within its ${T} transitions`);
   }
 }
 
@@ -154,6 +162,7 @@ export class DatasetWriter {
     g.create_attribute('seed', ep.seed, null, '<I');
     g.create_attribute('index', index, null, '<I');
     g.create_attribute('length', T, null, '<I');
+    g.create_attribute('tail', ep.tail ?? 0, null, '<I');
     g.create_attribute('behaviour', ep.behaviour);
     g.create_attribute('outcome_kind', ep.outcome.kind);
     g.create_attribute('outcome_success', ep.outcome.success ? 1 : 0, null, '<B');
@@ -173,7 +182,7 @@ export class DatasetWriter {
       format: DATASET_FORMAT, formatVersion: DATASET_FORMAT_VERSION, taskId: h.taskId, taskConfig: h.taskConfig,
       camera: h.envSpec.camera, envSpec: h.envSpec, obsSize: h.envSpec.obsSize, collectSeed: h.collectSeed,
       episodeSeeds: [...this.seeds], episodeIndices: [...this.indices], totalEpisodes: this.seeds.length,
-      totalSteps: this.steps, behaviourCounts: { ...this.counts }, createdBy: h.createdBy,
+      totalSteps: this.steps, behaviourCounts: { ...this.counts }, createdBy: h.createdBy, distractors: h.envSpec.distractors ?? 0,
     };
     const f = this.file;
     f.create_attribute('format', info.format);
@@ -191,6 +200,7 @@ export class DatasetWriter {
     f.create_attribute('total_steps', info.totalSteps, null, '<i');
     f.create_attribute('behaviour_counts', JSON.stringify(info.behaviourCounts));
     f.create_attribute('created_by', info.createdBy);
+    f.create_attribute('distractors', info.distractors, null, '<i');
     f.close();
     this.closed = true;
     renameSync(this.tempPath, this.target);

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { UserError } from './errors.ts';
 import { Rng } from './rng.ts';
 import type { EpisodeData, Outcome, OutcomeKind, TrainingWindow } from './types.ts';
-import { DATASET_FORMAT, DATASET_FORMAT_VERSION, episodeChecksum, episodeGroupName, type DatasetInfo } from './dataset.ts';
+import { DATASET_FORMAT, DATASET_FORMAT_VERSION, READABLE_FORMAT_VERSIONS, episodeChecksum, episodeGroupName, type DatasetInfo } from './dataset.ts';
 import { hdf5Reason, loadHdf5, quietHdf5, sniffHdf5, type H5Dataset, type H5File, type H5Group } from './hdf5.ts';
 
 export interface WindowOptions {
@@ -101,9 +101,9 @@ function readInfo(path: string, f: H5File): DatasetInfo {
     throw bad(path, `not a jepa-mpc episode file (format attribute is ${JSON.stringify(format)}, expected '${DATASET_FORMAT}')`);
   }
   const formatVersion = num(path, f, 'format_version');
-  if (formatVersion !== DATASET_FORMAT_VERSION) {
+  if (!READABLE_FORMAT_VERSIONS.includes(formatVersion)) {
     throw new UserError(
-      `dataset '${path}': format version ${formatVersion}, but this build reads version ${DATASET_FORMAT_VERSION}`,
+      `dataset '${path}': format version ${formatVersion}, but this build reads versions ${READABLE_FORMAT_VERSIONS.join(' and ')} (it writes ${DATASET_FORMAT_VERSION})`,
       `${REFIX}, or use the jepa-mpc version that wrote it`,
     );
   }
@@ -121,15 +121,29 @@ function readInfo(path: string, f: H5File): DatasetInfo {
     totalSteps: num(path, f, 'total_steps'),
     behaviourCounts: json(path, f, 'behaviour_counts'),
     createdBy: str(path, f, 'created_by'),
+    distractors: 0,
   };
   if (!envSpec || !envSpec.obsSize || !Array.isArray(envSpec.stateLabels)) throw bad(path, "file attribute 'env_spec' lacks obsSize or stateLabels");
+  info.distractors = distractorsOf(path, f, envSpec);
   if (info.episodeSeeds.length !== info.totalEpisodes || info.episodeIndices.length !== info.totalEpisodes) {
     throw bad(path, `total_episodes is ${info.totalEpisodes} but episode_seeds/episode_indices list ${info.episodeSeeds.length}/${info.episodeIndices.length}`);
   }
   return info;
 }
 
-interface EpisodeEntry { group: H5Group; length: number; sets: Record<(typeof EPISODE_DATASETS)[number], H5Dataset> }
+/** The scene's distractor level: files written before it existed have neither the root attribute nor the env_spec field (level 0). */
+function distractorsOf(path: string, f: H5File, envSpec: DatasetInfo['envSpec']): number {
+  const root = hasAttr(path, f, 'distractors') ? num(path, f, 'distractors') : undefined;
+  const inSpec = envSpec.distractors;
+  const level = root ?? inSpec ?? 0;
+  if (!Number.isInteger(level) || level < 0) throw bad(path, `distractor level ${level} is not a whole number >= 0`);
+  if (root !== undefined && inSpec !== undefined && root !== inSpec) {
+    throw bad(path, `root attribute 'distractors' (${root}) disagrees with env_spec.distractors (${inSpec})`);
+  }
+  return level;
+}
+
+interface EpisodeEntry { group: H5Group; length: number; tail: number; sets: Record<(typeof EPISODE_DATASETS)[number], H5Dataset> }
 
 function openEpisode(path: string, f: H5File, info: DatasetInfo, pos: number): EpisodeEntry {
   const name = episodeGroupName(info.episodeIndices[pos]);
@@ -140,6 +154,8 @@ function openEpisode(path: string, f: H5File, info: DatasetInfo, pos: number): E
   const g = group as H5Group;
   const where = `'${name}'`;
   const T = num(path, g, 'length', where);
+  const tail = hasAttr(path, g, 'tail', where) ? num(path, g, 'tail', where) : 0;
+  if (!Number.isInteger(tail) || tail < 0 || (tail > 0 && tail >= T)) throw bad(path, `${where} has tail ${tail} for ${T} transitions`);
   const { width: W, height: H } = info.obsSize;
   const S = info.envSpec.stateLabels.length;
   const shapes: Record<string, number[]> = {
@@ -157,7 +173,7 @@ function openEpisode(path: string, f: H5File, info: DatasetInfo, pos: number): E
     }
     sets[d] = ds;
   }
-  return { group: g, length: T, sets };
+  return { group: g, length: T, tail, sets };
 }
 
 function readSlice<A extends Float32Array | Uint8Array>(path: string, ds: H5Dataset, lo: number, hi: number, type: new (n: number) => A): A {
@@ -251,6 +267,7 @@ function makeDataset(path: string, f: H5File, info: DatasetInfo, entries: Episod
         truncations: readSlice(path, e.sets.truncations, 0, T, Uint8Array),
         outcome: readOutcome(path, e.group, where),
         behaviour: str(path, e.group, 'behaviour', where),
+        ...(e.tail > 0 ? { tail: e.tail } : {}),
       };
       // Files without a checksum (none so far) are read unchecked rather than refused.
       if (hasAttr(path, e.group, 'checksum', where)) {

@@ -3,7 +3,9 @@
 // reach a moving body (inside the projected outline of the body's oriented bounding box, and, for
 // round shapes, through a slightly grown copy of the shape). That is exact, not an approximation:
 // a ray outside those bounds cannot hit the body. A body whose pose has not changed since the
-// previous frame (a resting bottle) reuses that frame's hits instead of casting again.
+// previous frame (a resting bottle) reuses that frame's hits instead of casting again. Bodies of a
+// second world (the distractors, sim/distractors.ts) are rendered the same way and composited by
+// the nearest range, so the image is that of both worlds together.
 import RAPIER from '@dimforge/rapier3d-compat';
 import { PAD, allRows, cross, dot, normalize, rotate, roundRayBound, sub, type QuatLike, type Vec3Like } from './cameraGeometry.ts';
 import type { Scene, SceneBody } from './scene.ts';
@@ -20,6 +22,12 @@ interface BodyHits {
   pixels: Int32Array;
   depths: Float32Array;
   count: number;
+}
+
+/** Bodies of another world the camera sees as well (the distractors); only these are rendered of it. */
+export interface ExtraBodies {
+  world: RAPIER.World;
+  bodies: readonly SceneBody[];
 }
 
 export interface RenderOptions {
@@ -77,12 +85,12 @@ export class DepthCamera {
     this.rawDir = RAPIER.VectorOps.intoRaw({ x: 0, y: 0, z: 1 });
   }
 
-  /** Time of impact of the current ray with one collider, or -1 (as Collider.castRay). */
-  private castOn(scene: Scene, collider: RAPIER.Collider, maxToi: number): number {
+  /** Time of impact of the current ray with one collider of `world`, or -1 (as Collider.castRay). */
+  private castOn(world: RAPIER.World, collider: RAPIER.Collider, maxToi: number): number {
     this.rawDir.x = this.ray.dir.x;
     this.rawDir.y = this.ray.dir.y;
     this.rawDir.z = this.ray.dir.z;
-    return scene.world.colliders.raw.coCastRay(collider.handle, this.rawOrigin, this.rawDir, maxToi, true);
+    return world.colliders.raw.coCastRay(collider.handle, this.rawOrigin, this.rawDir, maxToi, true);
   }
 
   /** Release the wasm-side vectors (the camera is unusable afterwards). */
@@ -185,22 +193,30 @@ export class DepthCamera {
     return [((1 - ys) / 2) * this.spec.height - 0.5, ((xs + 1) / 2) * this.spec.width - 0.5];
   }
 
-  /** Depth image (row-major, top row first) of the scene as it is now. */
-  render(scene: Scene, opts: RenderOptions = {}, out?: Float32Array): Float32Array {
+  /** Depth image (row-major, top row first) of the scene, and of `extra`'s bodies, as they are now. */
+  render(scene: Scene, opts: RenderOptions = {}, out?: Float32Array, extra?: ExtraBodies): Float32Array {
     const W = this.spec.width;
     const depth = out ?? new Float32Array(W * this.spec.height);
     depth.set(this.ensureStatic(scene));
     const movers = scene.bodies();
     if (!this.hidesPusher(opts)) movers.push(scene.pusher);
+    let rays = this.composite(scene.world, movers, depth);
+    if (extra) rays += this.composite(extra.world, extra.bodies, depth);
+    this.lastRayCount = rays;
+    return depth;
+  }
+
+  /** Min-composite the hits of `bodies` (of `world`) into `depth`; returns the rays cast. */
+  private composite(world: RAPIER.World, bodies: readonly SceneBody[], depth: Float32Array): number {
     const maxToi = this.spec.far * 2;
     let rays = 0;
-    for (const entry of movers) {
+    for (const entry of bodies) {
       const t = entry.body.translation(), q = entry.body.rotation();
       const pose = this.pose;
       pose[0] = t.x; pose[1] = t.y; pose[2] = t.z; pose[3] = q.x; pose[4] = q.y; pose[5] = q.z; pose[6] = q.w;
       let hits = this.cachedHits(entry, pose);
       if (!hits) {
-        const cast = this.castBody(scene, entry, t, q, pose, maxToi);
+        const cast = this.castBody(world, entry, t, q, pose, maxToi);
         rays += cast.rays;
         hits = cast;
       }
@@ -209,8 +225,7 @@ export class DepthCamera {
         if (hits.depths[k] < depth[p]) depth[p] = hits.depths[k];
       }
     }
-    this.lastRayCount = rays;
-    return depth;
+    return rays;
   }
 
   /**
@@ -226,7 +241,7 @@ export class DepthCamera {
   }
 
   /** Cast every ray that can reach the body; remember the hits with the pose they were cast at. */
-  private castBody(scene: Scene, entry: SceneBody, t: Vec3Like, q: QuatLike, pose: Float64Array, maxToi: number): BodyHits & { rays: number } {
+  private castBody(world: RAPIER.World, entry: SceneBody, t: Vec3Like, q: QuatLike, pose: Float64Array, maxToi: number): BodyHits & { rays: number } {
     const W = this.spec.width;
     const spans = this.pixelSpans(entry, t, q);
     const bound = roundRayBound(entry.spec.shape, t, q, this.spec.position, this.dirs);
@@ -243,7 +258,7 @@ export class DepthCamera {
         if (bound && !bound(p)) continue;
         this.aimRay(p);
         rays++;
-        const toi = this.castOn(scene, entry.collider, maxToi);
+        const toi = this.castOn(world, entry.collider, maxToi);
         if (toi >= 0) {
           pixels[count] = p;
           depths[count] = this.normalizeDepth(toi);
@@ -260,16 +275,24 @@ export class DepthCamera {
     return opts.hidePusher ?? this.spec.showsPusher === false;
   }
 
-  /** Reference renderer: one world ray cast per pixel, no cache. The world's query structure is
-   * refreshed by world.step(), so call this right after a step. */
-  renderBruteForce(scene: Scene, opts: RenderOptions = {}): Float32Array {
+  /** Reference renderer: one world ray cast per pixel and world, no cache (in `extra`'s world only
+   * its listed bodies count: not its table copy or walls). A world's query structure is refreshed
+   * by stepping it, so call this right after a step. */
+  renderBruteForce(scene: Scene, opts: RenderOptions = {}, extra?: ExtraBodies): Float32Array {
     const n = this.spec.width * this.spec.height;
     const out = new Float32Array(n);
     const maxToi = this.spec.far * 2;
+    const seen = new Set(extra?.bodies.map((b) => b.collider.handle));
+    const onlySeen = (c: RAPIER.Collider): boolean => seen.has(c.handle);
     for (let p = 0; p < n; p++) {
       this.aimRay(p);
       const hit = scene.world.castRay(this.ray, maxToi, true, undefined, undefined, this.hidesPusher(opts) ? scene.pusher.collider : undefined);
-      out[p] = this.normalizeDepth(hit ? hit.timeOfImpact : -1);
+      let toi = hit ? hit.timeOfImpact : -1;
+      if (extra && seen.size > 0) {
+        const other = extra.world.castRay(this.ray, maxToi, true, undefined, undefined, undefined, undefined, onlySeen);
+        if (other && (toi < 0 || other.timeOfImpact < toi)) toi = other.timeOfImpact;
+      }
+      out[p] = this.normalizeDepth(toi);
     }
     return out;
   }

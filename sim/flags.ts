@@ -63,6 +63,24 @@ export function floatListFlag(min: number, max = Number.POSITIVE_INFINITY, offWo
   };
 }
 
+/** A comma-separated list of distinct whole numbers, each within [min, max], e.g. 0,1,2,3. */
+export function intListFlag(min: number, max: number): (value: string) => number[] {
+  const one = intFlag(min, max);
+  return (value: string) => {
+    const items = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+    if (items.length === 0) throw new InvalidArgumentError(`expected a comma-separated list of whole numbers, e.g. ${min},${max}.`);
+    const out = items.map((item) => {
+      try {
+        return one(item);
+      } catch (e) {
+        throw new InvalidArgumentError(`'${item}': ${(e as Error).message}`);
+      }
+    });
+    if (new Set(out).size !== out.length) throw new InvalidArgumentError(`lists a number twice (${out.join(', ')}).`);
+    return out;
+  };
+}
+
 /** The flag that sets an option: its name in kebab case (heightStd -> --height-std). */
 export function flagOf(option: string): string {
   return `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;

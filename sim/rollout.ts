@@ -9,6 +9,14 @@ import type { EpisodeData, Observation } from './types.ts';
 /** Salt that separates the policy's random stream from the environment's (which uses `seed`). */
 const POLICY_SALT = 0x9e11;
 
+/**
+ * Steps recorded after an episode terminates (not after a timeout), with the policy still acting
+ * (Env.runOn): a second of the world going on. Without them a model never sees a bottle lying at
+ * rest — slide episodes end at a 45 deg lean and tip episodes at 70 deg — yet that is what a tip
+ * goal image shows.
+ */
+export const DEFAULT_TAIL_STEPS = 10;
+
 export interface RolloutResult {
   episode: EpisodeData;
   /** Did the pusher touch a task object at any step. */
@@ -17,12 +25,15 @@ export interface RolloutResult {
   maxContactForce: number;
 }
 
-/** Run one episode with `policy` (default: the seeded exploration policy for this seed, with the task's mix). */
-export function rollout(env: Env, seed: number, policy?: ExplorationPolicy, mix?: ExplorationMix): RolloutResult {
+/**
+ * Run one episode with `policy` (default: the seeded exploration policy for this seed, with the
+ * task's mix), and `tailSteps` more after it terminates.
+ */
+export function rollout(env: Env, seed: number, policy?: ExplorationPolicy, mix?: ExplorationMix, tailSteps = DEFAULT_TAIL_STEPS): RolloutResult {
   const spec = env.spec;
   const hw = env.spec.obsSize.width * env.spec.obsSize.height;
   const S = spec.stateLabels.length;
-  const maxT = spec.maxSteps;
+  const maxT = spec.maxSteps + tailSteps;
   let obs: Observation = env.reset(seed);
   const pol = policy ?? makeExplorer(spec, new Rng(deriveSeed(seed, POLICY_SALT)), mix ?? explorationMixFor(env.task));
   const depthLen = obs.depth.length;
@@ -43,6 +54,8 @@ export function rollout(env: Env, seed: number, policy?: ExplorationPolicy, mix?
   let touched = false;
   let maxForce = 0;
   let outcome = env.outcome();
+  let end = -1;
+  let tail = 0;
   while (T < maxT) {
     const a = pol.act(obs);
     actions.set(a, T * 3);
@@ -52,12 +65,22 @@ export function rollout(env: Env, seed: number, policy?: ExplorationPolicy, mix?
     record(T, obs);
     terminations[T - 1] = r.terminated ? 1 : 0;
     truncations[T - 1] = r.truncated ? 1 : 0;
+    if (end >= 0) {
+      if (++tail >= tailSteps) break;
+      continue;
+    }
     touched ||= r.info.contact;
     maxForce = Math.max(maxForce, r.info.maxContactForce);
     outcome = r.info.outcome;
-    if (r.terminated || r.truncated) break;
+    if (r.truncated || (r.terminated && tailSteps === 0)) break;
+    if (r.terminated) {
+      end = T;
+      env.runOn();
+    }
   }
   const states = state.slice(0, (T + 1) * S);
+  // The behaviour is the episode's, judged up to its end.
+  const judged = end >= 0 ? state.slice(0, (end + 1) * S) : states;
   return {
     touched,
     maxContactForce: maxForce,
@@ -69,7 +92,8 @@ export function rollout(env: Env, seed: number, policy?: ExplorationPolicy, mix?
       state: states,
       terminations: terminations.slice(0, T),
       truncations: truncations.slice(0, T),
-      behaviour: classifyBehaviour(states, spec.stateLabels, touched),
+      behaviour: classifyBehaviour(judged, spec.stateLabels, touched),
+      ...(tail > 0 ? { tail } : {}),
     },
   };
 }

@@ -25,7 +25,8 @@ export const PUSHER_RADIUS = 0.01;
 /** The pusher's centre stays inside this square (x and z in [-W, W]). */
 export const WORKSPACE_HALF = 0.3;
 
-export type BodyRole = 'table' | 'pusher' | 'object' | 'fragment';
+/** 'distractor': a body of the separate distractor world (sim/distractors.ts), seen by the camera only. */
+export type BodyRole = 'table' | 'pusher' | 'object' | 'fragment' | 'distractor';
 
 /** Everything needed to (re-)create a dynamic body. */
 export interface BodySpec {
@@ -54,7 +55,7 @@ export interface BodyState {
 }
 
 /** Radius of the smallest sphere around the shape's centre that holds it. */
-function boundingRadius(shape: ShapeDescription): number {
+export function boundingRadius(shape: ShapeDescription): number {
   switch (shape.kind) {
     case 'box':
       return Math.hypot(...shape.halfExtents);
@@ -65,7 +66,7 @@ function boundingRadius(shape: ShapeDescription): number {
   }
 }
 
-function colliderDescFor(shape: ShapeDescription): RAPIER.ColliderDesc {
+export function colliderDescFor(shape: ShapeDescription): RAPIER.ColliderDesc {
   switch (shape.kind) {
     case 'box':
       return RAPIER.ColliderDesc.cuboid(...shape.halfExtents);

@@ -91,14 +91,17 @@ export type ShapeDescription =
 /** Everything a renderer needs to build meshes once; poses then arrive per frame. */
 export interface SceneDescription {
   taskId: string;
-  bodies: { id: string; role: 'table' | 'pusher' | 'object' | 'fragment'; shape: ShapeDescription; color: string }[];
+  bodies: { id: string; role: 'table' | 'pusher' | 'object' | 'fragment' | 'distractor'; shape: ShapeDescription; color: string }[];
   camera: CameraSpec;
   actionBounds: ActionBounds;
 }
 
 /** Static facts about an environment, recorded in datasets and checkpoints. */
 export interface EnvSpec {
+  /** The task's id; for a model trained on several tasks' datasets, their ids joined by '+'. */
   taskId: string;
+  /** Only in a model's merged spec (agent/trainSources.ts): the tasks of the datasets it learned from. */
+  taskIds?: string[];
   obsSize: { width: number; height: number };
   camera: CameraSpec;
   actionBounds: ActionBounds;
@@ -110,6 +113,8 @@ export interface EnvSpec {
   proprioDim: 3;
   /** The task's failureDependsOnGoal (absent in datasets recorded before it was stored). */
   failureDependsOnGoal?: boolean;
+  /** Distractor level of the scene (sim/distractorLevels.ts; absent in files written before it existed: 0). */
+  distractors?: number;
 }
 
 /** One recorded episode, flat arrays, T = number of actions. */
@@ -132,7 +137,13 @@ export interface EpisodeData {
   outcome: Outcome;
   /** What the exploration produced: 'slid' | 'tipped' | 'burst' | 'no-contact'. */
   behaviour: string;
+  /** Transitions recorded (T), the tail included. */
   length: number;
+  /**
+   * How many of the last transitions come after the task ended (Env.runOn): the world going on,
+   * judged no more. The task ended after transition length - tail - 1. Absent: 0.
+   */
+  tail?: number;
 }
 
 /** A training window of k actions and k+1 observations, from one episode. */

@@ -93,7 +93,7 @@ interface SpatialSoftmaxArgs { keypoints: number; height: number; width: number;
  * pixel: a pooled cell places its mass at its centre). The softmax's mean did not: its sharpness
  * stayed near its start (-2.7 to -3.2), so it snapped between pooled pixels, and in fragile's
  * session-11 model the keypoints' distance rose by only 0.07 from 5 to 15 mm off the goal and
- * jumped by 0.8 between 30 and 35 mm (session 13). Maps with different t_k see different parts (a
+ * jumped by 0.8 between 30 and 35 mm. Maps with different t_k see different parts (a
  * low one the whole bottle, a high one its top, which leans with the tilt). With nothing nearer
  * than t_k (the bottle gone) a map weighs 0 everywhere and reads 0.
  */

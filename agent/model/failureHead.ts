@@ -48,15 +48,16 @@ export function failureFeatures(inputs: FailureInputs, z: tf.Tensor2D, next: tf.
 }
 
 /**
- * Per transition t (z_t, a_t -> o_{t+1}) of an episode: 1 iff it is the episode's last transition,
- * the episode terminated there (not truncated) and its outcome is a failure or a burst — only a
- * burst when the task's failures depend on the goal (tip: a fall the wrong way was the right fall
- * for another goal, and the head does not see the goal). Everything else is 0, including success
- * terminations and timeouts.
+ * Per transition t (z_t, a_t -> o_{t+1}) up to the episode's end: 1 iff it is the transition the
+ * episode ended at, it terminated there (not truncated) and its outcome is a failure or a burst —
+ * only a burst when the task's failures depend on the goal (tip: a fall the wrong way was the right
+ * fall for another goal, and the head does not see the goal). Everything else is 0, including
+ * success terminations and timeouts. The transitions of a tail (after the end) get no label at
+ * all: the returned array stops at the end, since nothing is left there to fail.
  */
-export function failureLabels(ep: Pick<EpisodeData, 'length' | 'terminations' | 'truncations' | 'outcome'>,
+export function failureLabels(ep: Pick<EpisodeData, 'length' | 'terminations' | 'truncations' | 'outcome' | 'tail'>,
   failureDependsOnGoal = false): Uint8Array {
-  const T = ep.length;
+  const T = ep.length - (ep.tail ?? 0);
   const y = new Uint8Array(T);
   const kinds: readonly OutcomeKind[] = failureDependsOnGoal ? ['burst'] : FAILURE_KINDS;
   if (T > 0 && ep.terminations[T - 1] === 1 && ep.truncations[T - 1] !== 1 && kinds.includes(ep.outcome.kind)) {

@@ -25,7 +25,7 @@ export const SEARCH_DEFAULTS: SearchSettings = {
   // Weight of P(fail within the horizon) from the model's failure head (no effect without one).
   failureWeight: 10,
   correlation: 0.6,
-  // Off by default; session 10's fragile experiments used them (README, Fragile in short).
+  // Off by default; fragile's plannerDefaults turn them on (docs/design-decisions.md).
   ratePenalty: 0,
   keypointWeight: 0,
 };

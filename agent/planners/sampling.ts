@@ -207,7 +207,7 @@ export function latticeSize(speeds: readonly number[]): number {
  * Overwrite the last latticeSize(speeds) candidates of a batch of n with held pushes: one velocity
  * of each speed and direction for the whole horizon, at the heights of `mean`, clipped to the
  * bounds. A push that must be slow and straight for many steps is a narrow corridor that Gaussian
- * samples around "stand still" almost never hit (session 10: fragile, docs/planning-notes.md).
+ * samples around "stand still" almost never hit (fragile: docs/design-decisions.md).
  * Candidate 0 (the mean) is never overwritten.
  */
 export function fillHeldLattice(batch: Float32Array, n: number, mean: Float32Array, speeds: readonly number[], b: FlatBounds): void {

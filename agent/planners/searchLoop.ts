@@ -49,8 +49,8 @@ export function initialStd(opts: Pick<SearchOptions, 'initStd' | 'heightStd'>, k
  * The floor under each component's refitted spread (fraction of its half-range): minStd, the
  * height's scaled by heightStd like its starting spread. An unscaled floor kept the height
  * sampled at 6 mm per step however narrowly the task asked, and a pusher that moves up or down
- * by a few mm while pressing on a fragile bottle bursts it (session 11: 15 of fragile's 16 bursts,
- * docs/planning-notes.md).
+ * by a few mm while pressing on a fragile bottle bursts it (such height jitter caused 15 of 16
+ * of fragile's bursts).
  */
 export function floorStd(opts: Pick<SearchOptions, 'minStd' | 'heightStd'>, k: number): number {
   return opts.minStd * spreadScale(opts, k);

@@ -28,27 +28,27 @@ const fragile = makeSlideTask({
   // height stays where it starts (a pusher moving up or down by a few mm against the bottle bursts
   // it), a failure costs less than slide's so a slow push is not priced out, and with a keypoint
   // model the keypoints' distance keeps the goal in view beyond the few cm the scene's resolves.
-  // The jolt's weight is 10, not 2 (session 12): a turn of 16-24 deg or a 3 mm dip at the first
+  // The jolt's weight is 10, not 2: a turn of 16-24 deg or a 3 mm dip at the first
   // contact is what still burst it, and at 10 jepa-cem's bursts fell from 10 to 2 of 100 at the
   // same success, jepa-mppi's from 29 to 8 of 100 with 10 more successes (at 20 MPPI stalls).
   // A third refit with fewer samples (128 x 3 costs what 192 x 2 does): the push must be aimed
   // within a few degrees, or the pusher slides off the bottle's side 3-4 cm from the goal and
   // cannot get behind it again within the horizon. With keypoint models from three training
-  // seeds it succeeded in 84, 76 and 81 of 100 starts, against 81, 70 and 78 (session 13).
+  // seeds it succeeded in 84, 76 and 81 of 100 starts, against 81, 70 and 78 without the refit.
   plannerDefaults: { heightStd: 0.05, failureWeight: 3, ratePenalty: 10, lattice: [0.05, 0.07, 0.09], keypointWeight: 2, samples: 128, iterations: 3 },
   // A slow push needs most of a second to reach the bottle and move it, which the oracle's default
   // half-second horizon does not see: with it the oracle succeeded in 72 % and 64 % of two sets of
-  // 50 starts, with 12 steps and 64 samples in 88 % and 94 % (session 12). The upper bound should
+  // 50 starts, with 12 steps and 64 samples in 88 % and 94 %. The upper bound should
   // be one.
   oracleDefaults: { horizon: 12, samples: 64, elites: 8 },
   // Most ordinary pushes burst the bottle within a step or two, so without gentle pushes the data
   // shows almost no sliding (1000 such episodes: 59 % burst, 19 % slid) and a model never learns
   // how a gentle push moves it.
   explorationMix: { 'push-low': 0.25, 'push-gentle': 0.4, 'push-high': 0.15, press: 0.05, wander: 0.15 },
-  // The recipe of models/fragile, so a default `train` on fragile's data gives a model that plans
-  // it: keypoints, whose distance keeps the goal in view beyond the few cm the rest of the latent
+  // The recipe models/world is trained with (train takes each key's largest value over the
+  // datasets' tasks), so the model plans fragile: keypoints, whose distance keeps the goal in view beyond the few cm the rest of the latent
   // resolves (without them 0-7 of 50 succeed), and a failure head fitted on every transition for
-  // 3000 steps, which prices the slow push at 1-11 % instead of 1-38 % (session 10).
+  // 3000 steps, which prices the slow push at 1-11 % instead of 1-38 %.
   trainDefaults: { keypoints: 4, headSteps: 3000, headTransitions: 200000 },
 });
 

@@ -5,7 +5,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runBench, modelDirFor } from '../../agent/bench.ts';
+import { runBench } from '../../agent/bench.ts';
+import { modelDirFor } from '../../agent/modelDirs.ts';
 import { evalResetSeed, EVAL_SEED_BASE } from '../../agent/plan.ts';
 import { failureBreakdown, formatBreakdown, quantile, summarize, wilsonInterval } from '../../agent/report.ts';
 import { MpcEpisode, warmUpPlanner, type EpisodeResult } from '../../agent/mpc.ts';
@@ -53,8 +54,12 @@ describe('bench', () => {
 
   it('refuses to start when a planner needs a model that is not there, naming the directory', async () => {
     await expect(runBench({ ...base, planners: ['random', 'jepa-cem'], out: join(dir, 'c') }))
+      .rejects.toThrow(/missing trained models: .*none\/world .*jepa-cem/);
+    await expect(runBench({ ...base, models: 'per-task', planners: ['random', 'jepa-cem'], out: join(dir, 'c') }))
       .rejects.toThrow(/missing trained models: .*none\/slide .*jepa-cem/);
-    expect(modelDirFor('models', 'tip', 'generative-cem')).toBe(join('models', 'tip-generative'));
+    expect(modelDirFor('models', 'tip', 'generative-cem')).toBe(join('models', 'world-generative'));
+    expect(modelDirFor('models', 'tip', 'jepa-mppi')).toBe(join('models', 'world'));
+    expect(modelDirFor('models', 'tip', 'generative-cem', 'per-task')).toBe(join('models', 'tip-generative'));
     expect(modelDirFor('models', 'tip', 'oracle')).toBeUndefined();
   });
 

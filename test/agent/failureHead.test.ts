@@ -57,6 +57,10 @@ describe('failure labels and scores', () => {
     expect(Array.from(failureLabels(episode('failure', false, true)))).toEqual([0, 0, 0, 0]);
     expect(Array.from(failureLabels(episode('burst', true, false, 1)))).toEqual([1]);
     expect(failureLabels(episode('burst', false, false, 0)).length).toBe(0);
+    // A tail (the world going on after the end) gets no labels: they stop at the ending transition.
+    const tailed = { length: 6, tail: 2, terminations: Uint8Array.from([0, 0, 0, 1, 0, 0]), truncations: new Uint8Array(6),
+      outcome: { kind: 'burst' as const, success: false, reason: '', distance: 0 } };
+    expect(Array.from(failureLabels(tailed))).toEqual([0, 0, 0, 1]);
   });
 
   it('learns only from bursts when the task says its failures depend on the goal (tip)', () => {

@@ -1,4 +1,4 @@
-// The opt-in planner options from session 10's fragile work: the rate penalty (steady executed
+// The opt-in planner options that fragile's slow push needs: the rate penalty (steady executed
 // velocities), the held-push lattice in the first iteration, and the keypoint dims' own goal
 // distance. Each is checked for what it changes, on the linear toy model whose optimum is known.
 import { beforeAll, describe, expect, it } from 'vitest';

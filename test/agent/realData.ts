@@ -1,4 +1,4 @@
-// Tiny real datasets for the agent tests: episodes from the physics Env (slide task) through the
+// Tiny real datasets for the agent tests: episodes from the physics Env (a built-in task) through the
 // sim's own exploration rollout, in memory or written to an HDF5 file like `collect` does.
 import { DatasetWriter } from '../../sim/dataset.ts';
 import { Env } from '../../sim/env.ts';
@@ -7,8 +7,8 @@ import { rollout } from '../../sim/rollout.ts';
 import { builtinTasks } from '../../sim/tasks/registry.ts';
 import type { EnvSpec, EpisodeData } from '../../sim/types.ts';
 
-export async function realEpisodes(count: number, seed: number, obsSize = 16): Promise<{ episodes: EpisodeData[]; spec: EnvSpec }> {
-  const env = await Env.create({ task: builtinTasks.slide, obsSize });
+export async function realEpisodes(count: number, seed: number, obsSize = 16, taskId = 'slide'): Promise<{ episodes: EpisodeData[]; spec: EnvSpec }> {
+  const env = await Env.create({ task: builtinTasks[taskId], obsSize });
   try {
     const episodes = Array.from({ length: count }, (_, i) => rollout(env, deriveSeed(seed, i)).episode);
     return { episodes, spec: env.spec };
@@ -22,7 +22,7 @@ export async function writeRealDataset(path: string, data: { episodes: EpisodeDa
   const w = await DatasetWriter.create(path, {
     taskId: spec.taskId, envSpec: spec, collectSeed: 1, createdBy: 'agent test',
     taskConfig: {
-      actionBounds: spec.actionBounds, maxSteps: spec.maxSteps, burstThreshold: builtinTasks.slide.burstThreshold,
+      actionBounds: spec.actionBounds, maxSteps: spec.maxSteps, burstThreshold: (builtinTasks[spec.taskId] ?? builtinTasks.slide).burstThreshold,
       stateLabels: spec.stateLabels, controlDt: spec.controlDt, substeps: spec.substeps,
     },
   });

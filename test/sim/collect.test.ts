@@ -40,6 +40,27 @@ function allEpisodes(ds: EpisodeDataset): unknown[] {
 }
 
 describe('collect', () => {
+  it('--distractors records the level and changes only the depth images of the same episodes', async () => {
+    const r = await collect({ task: 'slide', episodes: 2, seed: 5, obsSize: 16, progress: 'none', workers: 1, out: join(dir, 'd2.h5'), distractors: 2 });
+    expect(r.info?.distractors).toBe(2);
+    expect(r.info?.createdBy).toMatch(/--distractors 2 /);
+    const busy = await openDataset(join(dir, 'd2.h5'));
+    const plain = await Env.create({ task: await loadTask('slide'), obsSize: 16 });
+    try {
+      expect(busy.info.envSpec.distractors).toBe(2);
+      for (let i = 0; i < 2; i++) {
+        const [a, b] = [rollout(plain, trainingSeed(5, i)).episode, busy.readEpisode(i)];
+        expect(b.state).toEqual(a.state);
+        expect(b.actions).toEqual(a.actions);
+        expect(b.outcome).toEqual(a.outcome);
+        expect(b.depth).not.toEqual(a.depth);
+      }
+    } finally {
+      busy.close();
+      plain.free();
+    }
+  });
+
   it('writes the same episodes for the same seed, with 1 or 2 workers, as a rollout in-process', async () => {
     const base = { task: 'slide', episodes: 3, seed: 5, obsSize: 8, progress: 'none' as const };
     const a = await collect({ ...base, out: join(dir, 'w1.h5'), workers: 1 });

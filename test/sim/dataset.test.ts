@@ -69,6 +69,23 @@ describe('episode dataset', () => {
     expect(readdirSync(dir).filter((n) => n.startsWith('.tmp-'))).toEqual([]);
   });
 
+  it('keeps the tail of an episode that went on after it ended, and refuses a tail that follows no termination', async () => {
+    const ep = synthetic(21, 7);
+    ep.truncations.fill(0);
+    ep.terminations[3] = 1;
+    ep.tail = 3;
+    const tailed = join(dir, 'tail.h5');
+    await writeFile(tailed, [ep]);
+    const ds = await openDataset(tailed);
+    try {
+      expect(ds.readEpisode(0)).toEqual(ep);
+    } finally {
+      ds.close();
+    }
+    const wrong = { ...synthetic(22, 7), tail: 2 };
+    await expect(writeFile(join(dir, 'badtail.h5'), [wrong])).rejects.toThrow(/tail 2 must follow a termination/);
+  });
+
   it('windows are aligned slices that never cross episodes', async () => {
     const ds = await openDataset(file);
     try {
@@ -115,7 +132,7 @@ describe('episode dataset', () => {
     g.create_attribute('format_version', 99, null, '<i');
     g.close();
     await expect(openDataset(old)).rejects.toMatchObject({
-      name: 'UserError', message: expect.stringMatching(/v99\.h5.*format version 99.*reads version 1/), hint: expect.stringMatching(/collect/),
+      name: 'UserError', message: expect.stringMatching(/v99\.h5.*format version 99.*reads versions 1 and 2/), hint: expect.stringMatching(/collect/),
     });
     await expect(openDataset(join(dir, 'absent.h5'))).rejects.toMatchObject({ name: 'UserError', message: expect.stringMatching(/does not exist/) });
   });
@@ -175,6 +192,38 @@ describe('episode dataset', () => {
     const fine = await openDataset(await addEpisode('fine.h5', '', [3, 5]));
     expect(fine.numEpisodes).toBe(2);
     fine.close();
+  });
+
+  it('records the distractor level (root attribute and env_spec), reads a file without it as level 0, and refuses a disagreeing one', async () => {
+    const h5 = await loadHdf5();
+    const busy = join(dir, 'busy.h5');
+    const w = await DatasetWriter.create(busy, { ...HEADER, envSpec: { ...SPEC, distractors: 2 } });
+    w.append(eps[0], 0);
+    expect(w.finish().distractors).toBe(2);
+    let ds = await openDataset(busy);
+    expect(ds.info.distractors).toBe(2);
+    expect(ds.info.envSpec.distractors).toBe(2);
+    ds.close();
+    const f = new h5.File(busy, 'a');
+    expect(Number(f.get_attribute('distractors', false))).toBe(2);
+    f.delete_attribute('distractors');
+    f.close();
+    ds = await openDataset(busy);
+    expect(ds.info.distractors).toBe(2);
+    ds.close();
+    // A file from before the option: no root attribute, no env_spec field.
+    const old = join(dir, 'before.h5');
+    await writeFile(old, eps.slice(0, 1));
+    const g = new h5.File(old, 'a');
+    g.delete_attribute('distractors');
+    g.close();
+    ds = await openDataset(old);
+    expect(ds.info.distractors).toBe(0);
+    ds.close();
+    const clash = new h5.File(busy, 'a');
+    clash.create_attribute('distractors', 3, null, '<i');
+    clash.close();
+    await expect(openDataset(busy)).rejects.toMatchObject({ name: 'UserError', message: expect.stringMatching(/busy\.h5.*'distractors' \(3\) disagrees with env_spec.distractors \(2\)/) });
   });
 
   it('abort leaves an existing target untouched and no temp file', async () => {

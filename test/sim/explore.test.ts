@@ -56,12 +56,13 @@ describe('exploration policy', () => {
 describe('rollout', () => {
   it('records aligned arrays, ends at the first termination, and repeats exactly for a seed', () => {
     const seed = deriveSeed(9, 0);
-    const { episode: ep } = rollout(env, seed);
+    const { episode: ep } = rollout(env, seed, undefined, undefined, 0);
     const T = ep.length;
     const hw = 8 * 8;
     const S = env.spec.stateLabels.length;
     expect(T).toBeGreaterThan(0);
     expect(T).toBeLessThanOrEqual(env.spec.maxSteps);
+    expect(ep.tail).toBeUndefined();
     expect([ep.depth.length, ep.proprio.length, ep.actions.length, ep.state.length]).toEqual([(T + 1) * hw, (T + 1) * 3, T * 3, (T + 1) * S]);
     const ends = Array.from(ep.terminations, (v, i) => v | ep.truncations[i]);
     expect(ends.slice(0, -1).every((v) => v === 0)).toBe(true);
@@ -72,7 +73,39 @@ describe('rollout', () => {
     const obs0 = env.reset(seed);
     expect(ep.depth.slice(0, hw)).toEqual(obs0.depth);
     expect(ep.state.slice(0, S)).toEqual(obs0.state);
-    expect(rollout(env, seed).episode).toEqual(ep);
+    expect(rollout(env, seed, undefined, undefined, 0).episode).toEqual(ep);
+  });
+
+  it('goes on for tailSteps after a termination, unjudged, and leaves the episode before it unchanged', () => {
+    const S = env.spec.stateLabels.length;
+    const tilt = env.spec.stateLabels.indexOf('tilt');
+    let tipped = 0;
+    for (let i = 0; i < 40 && tipped < 2; i++) {
+      const seed = deriveSeed(31, i);
+      const plain = rollout(env, seed, undefined, undefined, 0).episode;
+      const tailed = rollout(env, seed, undefined, undefined, 6).episode;
+      if (plain.terminations[plain.length - 1] !== 1) {
+        // A timeout has no tail.
+        expect(tailed).toEqual(plain);
+        continue;
+      }
+      const T = plain.length;
+      expect(tailed.tail).toBe(6);
+      expect(tailed.length).toBe(T + 6);
+      expect(tailed.outcome).toEqual(plain.outcome);
+      expect(tailed.behaviour).toBe(plain.behaviour);
+      expect(tailed.state.slice(0, (T + 1) * S)).toEqual(plain.state);
+      expect(tailed.actions.slice(0, T * 3)).toEqual(plain.actions);
+      expect(Array.from(tailed.terminations)).toEqual([...plain.terminations, 0, 0, 0, 0, 0, 0]);
+      expect(tailed.truncations.every((v) => v === 0)).toBe(true);
+      if (plain.outcome.kind === 'failure' && plain.outcome.reason.includes('fell')) {
+        // The bottle that fell past 45 deg goes on falling: by the end of the tail it lies on its side.
+        tipped++;
+        expect(tailed.state[(T + 6) * S + tilt]).toBeGreaterThan(tailed.state[T * S + tilt]);
+        expect(tailed.state[(T + 6) * S + tilt]).toBeGreaterThan((80 * Math.PI) / 180);
+      }
+    }
+    expect(tipped).toBeGreaterThan(0);
   });
 
   it('on slide, a dozen episodes mostly touch the bottle and some slide it', () => {

@@ -99,4 +99,11 @@ describe('paths and interpolation', () => {
     expect(m[4]).toBeCloseTo(Math.sin(Math.PI / 8), 5);
     expect(m[6]).toBeCloseTo(Math.cos(Math.PI / 8), 5);
   });
+
+  it('lets a body parked below the table (a distractor about to drop in, or gone) jump instead of gliding', () => {
+    const parked = new Float32Array([0.4, -10, 0, 0, 0, 0, 1]);
+    const table = new Float32Array([0.1, 0.05, -0.4, 0, 0, 0, 1]);
+    expect(Array.from(interpolatePoses(parked, table, 0.3, new Float32Array(7)))).toEqual(Array.from(table));
+    expect(Array.from(interpolatePoses(table, parked, 0.3, new Float32Array(7)))).toEqual(Array.from(parked));
+  });
 });

@@ -1,4 +1,4 @@
-// `npx tsx viewer/bench/screenshot.ts [--model models/slide] [--task slide] [--planner ...]
+// `npx tsx viewer/bench/screenshot.ts [--model models/world] [--task slide] [--planner ...]
 //   [--wait 12] [--out docs/screenshot.png]`: serves the viewer, opens it in headless Chromium
 // (Debian's /usr/bin/chromium, WebGL on SwiftShader), lets a few plans play and saves a screenshot
 // — the README's picture, regenerated whenever the model or the page changes.

@@ -1,4 +1,4 @@
-// `npm run bench:viewer [-- --seconds 120 --planner oracle --model models/slide --clients 1]`
+// `npm run bench:viewer [-- --seconds 120 --planner oracle --model models/world --clients 1]`
 // Runs the real viewer server in this process (planner included, so planning blocks this event
 // loop as it does in `serve`) and headless ws clients in worker threads (their own event loops,
 // so they time frames honestly). Reports frames/s received, sim-to-client latency (each frame

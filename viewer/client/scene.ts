@@ -6,6 +6,9 @@ import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
 import type { BodyPose, SceneDescription, ShapeDescription } from '../../sim/types.ts';
 import { FLOATS_PER_BODY } from '../server/protocol.ts';
 
+/** Bodies parked out of the world (inactive distractors, sim/distractors.ts) sit far below the floor and are not drawn. */
+const PARKED_BELOW = -1;
+
 /** A bottle silhouette (radius fraction, height fraction from the bottom) for lathe meshes. */
 const BOTTLE_PROFILE: [number, number][] = [
   [0, 0], [0.92, 0], [1, 0.04], [1, 0.62], [0.93, 0.7], [0.55, 0.8], [0.38, 0.86], [0.38, 0.97], [0.42, 0.98], [0.42, 1], [0, 1],
@@ -132,6 +135,7 @@ export class SceneView {
       if (!m) return;
       m.position.set(...p.position);
       m.quaternion.set(...p.rotation);
+      m.visible = p.position[1] > PARKED_BELOW;
     });
   }
 
@@ -142,6 +146,7 @@ export class SceneView {
       const o = i * FLOATS_PER_BODY;
       this.bodies[i].position.set(poses[o], poses[o + 1], poses[o + 2]);
       this.bodies[i].quaternion.set(poses[o + 3], poses[o + 4], poses[o + 5], poses[o + 6]);
+      this.bodies[i].visible = poses[o + 1] > PARKED_BELOW;
     }
     return true;
   }

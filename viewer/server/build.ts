@@ -22,6 +22,14 @@ export function isBuildFresh(): boolean {
   return existsSync(index) && statSync(index).mtimeMs >= newestSourceMtime();
 }
 
+/**
+ * Whether serve builds before it starts: always when asked (--ensure-build also rebuilds a stale
+ * page), and whenever the page is missing, so serve on a fresh clone never answers 503.
+ */
+export function servesAfterBuild(ensureBuild: boolean, distDir: string = DIST_DIR): boolean {
+  return ensureBuild || !existsSync(join(distDir, 'index.html'));
+}
+
 /** Build the page if needed; returns true if a build ran. */
 export async function ensureViewerBuilt(log: (line: string) => void = () => {}): Promise<boolean> {
   if (isBuildFresh()) return false;

@@ -82,6 +82,9 @@ export function integratePusherPath(start: Vec3, actions: Float32Array, dt: numb
   return out;
 }
 
+/** Bodies below this height (m) are parked out of the world (inactive distractors wait at y = -10). */
+const PARKED_BELOW = -1;
+
 /** Blend two pose lists (same body order) at fraction t: lerp positions, nlerp rotations. */
 export function interpolatePoses(a: Float32Array, b: Float32Array, t: number, out: Float32Array): Float32Array {
   if (a.length !== b.length) {
@@ -89,6 +92,12 @@ export function interpolatePoses(a: Float32Array, b: Float32Array, t: number, ou
     return out;
   }
   for (let i = 0; i < a.length; i += 7) {
+    // A distractor dropping in from, or vanishing to, its parking place far below the table
+    // jumps rather than glide through the table.
+    if (a[i + 1] < PARKED_BELOW || b[i + 1] < PARKED_BELOW) {
+      for (let k = 0; k < 7; k++) out[i + k] = b[i + k];
+      continue;
+    }
     for (let k = 0; k < 3; k++) out[i + k] = a[i + k] + (b[i + k] - a[i + k]) * t;
     // Quaternions q and -q are the same rotation; blend along the shorter arc.
     let dot = 0;

@@ -47,7 +47,7 @@ async function handle(req: RunnerRequest): Promise<RunnerReply> {
       const task = await loadTask(init.task);
       const planner = init.planner as PlannerName;
       if (modelKindFor(planner) && init.modelDir) model = await openModel(init.modelDir, task.id);
-      runner = await SimRunner.create(task, planner, model, init.settings);
+      runner = await SimRunner.create(task, planner, model, init.settings, init.distractors);
       return { id: req.id, ok: true, controlDt: runner.controlDt, task: task.id };
     }
     case 'reset':

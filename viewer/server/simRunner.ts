@@ -8,6 +8,7 @@ import { MpcEpisode, warmUpPlanner } from '../../agent/mpc.ts';
 import { createPlanner } from '../../agent/planners/factory.ts';
 import type { SearchSettings } from '../../agent/planners/modelPlanner.ts';
 import type { PlanResult, Planner, PlannerName } from '../../agent/planners/types.ts';
+import { renderLevel } from '../../agent/plan.ts';
 import type { WorldModel } from '../../agent/worldModel.ts';
 import type { EpisodeRunner, RunnerPlan, RunnerStep } from './episodeRunner.ts';
 
@@ -36,9 +37,11 @@ export class SimRunner implements EpisodeRunner {
     this.controlDt = env.spec.controlDt;
   }
 
-  static async create(task: TaskDefinition, planner: PlannerName, model: WorldModel | undefined, settings?: Partial<SearchSettings>): Promise<SimRunner> {
+  /** `distractors`: the level to render at (default: the model's, else 0; another than the model's is refused). */
+  static async create(task: TaskDefinition, planner: PlannerName, model: WorldModel | undefined, settings?: Partial<SearchSettings>,
+    distractors?: number): Promise<SimRunner> {
     const obsSize = model ? model.obsSize.width : 32;
-    const env = await Env.create({ task, obsSize, showsPusher: model?.showsPusher });
+    const env = await Env.create({ task, obsSize, showsPusher: model?.showsPusher, distractors: renderLevel(distractors, model) });
     try {
       const impl = createPlanner(planner, { env, model, settings, task });
       // The page shows each plan's time, and a fresh model planner's first plans are its slowest

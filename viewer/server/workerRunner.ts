@@ -14,6 +14,8 @@ export interface RunnerInit {
   backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   /** Planner setting overrides (plain data: it crosses into the worker). */
   settings?: Partial<SearchSettings>;
+  /** Distractor level to render at; undefined = the model's level, else 0. */
+  distractors?: number;
 }
 
 export type RunnerRequest =
