@@ -1,7 +1,7 @@
-// Getting behind an object to push it a given way: the point the pusher should make for next.
-// A pusher on the wrong side that heads straight for the contact point would push the object the
-// wrong way first, so it goes round instead, by waypoints on a circle about the object. Used by
-// the tasks' oracle guidance and by exploration episodes that push from a new side.
+// Getting behind an object to push it a given way. A pusher on the wrong side that heads
+// straight for the contact point would push the object the wrong way first, so it goes round
+// instead, on a circle about the object: approachPoint is where to head next (exploration
+// episodes that push from a new side), approachCost how far there is still to go (the tasks' oracle guidance).
 import { WORKSPACE_HALF } from './scene.ts';
 
 export interface ApproachGeometry {
@@ -45,4 +45,27 @@ export function approachPoint(ox: number, oz: number, px: number, pz: number, an
   if (Math.abs(turn) <= g.behindWithin) return [clamp(ox + g.contact * Math.cos(behind)), clamp(oz + g.contact * Math.sin(behind))];
   const next = at + Math.sign(turn) * Math.min(Math.abs(turn), g.step);
   return [clamp(ox + g.radius * Math.cos(next)), clamp(oz + g.radius * Math.sin(next))];
+}
+
+/**
+ * How far (m) the pusher at (px, pz) still has to travel to push the object at (ox, oz) along
+ * `angle`: the arc it must go round (at the circle's radius) until it is within `behindWithin`
+ * of the side behind the object, then the straight way from there (its own radius kept) to the
+ * contact point, plus the clearance it must gain to go round an object it is closer to than
+ * the circle. Continuous in the pusher's position, so a planner that shortens it makes progress
+ * all the way round, with no jump where a waypoint is passed.
+ */
+export function approachCost(ox: number, oz: number, px: number, pz: number, angle: number,
+  g: ApproachGeometry = BOTTLE_APPROACH): number {
+  const behind = angle + Math.PI;
+  const r = Math.hypot(px - ox, pz - oz);
+  const at = Math.atan2(pz - oz, px - ox);
+  const turn = wrapAngle(behind - at);
+  const excess = Math.max(0, Math.abs(turn) - g.behindWithin);
+  // The pusher turned by the arc still to go, at its own radius.
+  const a = at + Math.sign(turn) * excess;
+  const [cx, cz] = [ox + g.contact * Math.cos(behind), oz + g.contact * Math.sin(behind)];
+  const straight = Math.hypot(ox + r * Math.cos(a) - cx, oz + r * Math.sin(a) - cz);
+  const clearance = Math.max(0, g.radius - r) * Math.min(1, excess / g.step);
+  return g.radius * excess + straight + clearance;
 }

@@ -45,14 +45,16 @@ export interface TaskDefinition {
    */
   failureDependsOnGoal?: boolean;
   /**
-   * Privileged guidance for the oracle (the model planners never see it): where the pusher
-   * should head next, [x, y, z] in m, from the live state vector, the pusher's position and the
-   * state vector of the goal pose (the goal observation's state). The oracle's approach term
-   * then measures the pusher's distance to this point instead of its distance to the object. A
-   * task whose pusher may start on the wrong side of the object, or must change sides between
-   * two phases, needs it: within a short horizon, going round the object looks like no progress.
+   * Privileged guidance for the oracle (the model planners never see it): a cost in metres that
+   * the oracle adds to the task's distance at every step of its rollouts, from the live state
+   * vector, the pusher's position and the goal pose's state vector (the goal observation's).
+   * Without it the oracle adds a tenth of the pusher's distance to the object and a fifth of the
+   * tilt's distance to the goal pose's. A task needs it when progress takes longer than the
+   * oracle's few-step horizon can see: a pusher that starts on the wrong side must go round the
+   * object first, a bottle must stand on its spot before it is tipped from another side. The
+   * cost then says how far there still is to go, continuously, so every step of the way counts.
    */
-  oracleApproach?(state: Float32Array, pusher: Vec3, goalState: Float32Array): Vec3;
+  oracleGuidance?(state: Float32Array, pusher: Vec3, goalState: Float32Array): number;
   /**
    * The model-based planners' defaults for this task (jepa-cem, jepa-mppi, generative-cem; the
    * oracle keeps its own search). Each is what the flag of the same name sets, and a flag given
@@ -127,18 +129,6 @@ export interface TaskOracleDefaults {
   elites?: number;
   iterations?: number;
   horizon?: number;
-  /**
-   * Weight (per metre) of the pusher's distance to where it should be (the object, or the task's
-   * oracleApproach point), against the task distance's 1 (global default 0.1; no flag). A task
-   * whose pusher has a long way to go before it can make progress sets it higher.
-   */
-  approachWeight?: number;
-  /**
-   * Weight (per radian) of |tilt - the goal pose's tilt| (global default 0.2; no flag), which keeps
-   * a slide upright. 0 for a task whose distance already says how far the bottle should lean:
-   * the term rewards leaning toward the goal's tilt whichever way the bottle leans.
-   */
-  tiltWeight?: number;
 }
 
 /** What a member must be, as said in an error, and the test of it. */
@@ -180,7 +170,7 @@ const TRAIN_DEFAULT_CHECKS: Record<keyof TaskTrainDefaults, Check> = {
 };
 
 const ORACLE_DEFAULT_CHECKS: Record<keyof TaskOracleDefaults, Check> = {
-  samples: positiveInteger, elites: positiveInteger, iterations: positiveInteger, horizon: positiveInteger, approachWeight: nonNegative, tiltWeight: nonNegative,
+  samples: positiveInteger, elites: positiveInteger, iterations: positiveInteger, horizon: positiveInteger,
 };
 
 function oracleDefaultProblems(v: unknown): string[] {
@@ -243,7 +233,7 @@ export function validateTask(obj: unknown, source: string): TaskDefinition {
   if (!isStringList(t.goalLabels)) problems.push('goalLabels (non-empty string[])');
   for (const f of FUNCTIONS) if (typeof t[f] !== 'function') problems.push(`${f} (function)`);
   if (t.validateGoal !== undefined && typeof t.validateGoal !== 'function') problems.push('validateGoal (optional function)');
-  if (t.oracleApproach !== undefined && typeof t.oracleApproach !== 'function') problems.push('oracleApproach (optional function)');
+  if (t.oracleGuidance !== undefined && typeof t.oracleGuidance !== 'function') problems.push('oracleGuidance (optional function)');
   if (t.failureDependsOnGoal !== undefined && typeof t.failureDependsOnGoal !== 'boolean') problems.push('failureDependsOnGoal (optional boolean)');
   if (t.plannerHeightStd !== undefined) problems.push('plannerHeightStd (renamed: set plannerDefaults: { heightStd } instead)');
   problems.push(...memberProblems('plannerDefaults', t.plannerDefaults, PLANNER_DEFAULT_CHECKS));

@@ -33,12 +33,8 @@ export interface OracleOptions extends CemOptions {
   approachWeight: number;
 }
 
-/**
- * The task's guidance (TaskDefinition.oracleApproach): where the pusher should head next, from
- * the live state, the pusher's position and the goal pose's state. With it, the approach term
- * measures the distance to that point instead of the distance to the object.
- */
-export type OracleApproach = (state: Float32Array, pusher: Vec3, goalState: Float32Array) => Vec3;
+/** The task's guidance (TaskDefinition.oracleGuidance): metres still to go, added to the task's distance. */
+export type OracleGuidance = (state: Float32Array, pusher: Vec3, goalState: Float32Array) => number;
 
 /** Few samples and iterations: every candidate costs `horizon` real simulator steps. */
 export const ORACLE_DEFAULTS: OracleOptions = {
@@ -62,7 +58,7 @@ export class OraclePlanner implements Planner {
    * not part of the snapshot, and a fresh world diverged by about a centimetre within one step.)
    */
   constructor(private readonly live: SimulatorHandle, private readonly options: OracleOptions = ORACLE_DEFAULTS,
-    private readonly approach?: OracleApproach) {
+    private readonly guidance?: OracleGuidance) {
     this.bounds = flatBounds(live.spec.actionBounds);
     this.tiltIndex = live.spec.stateLabels?.indexOf('tilt') ?? -1;
     this.xIndex = live.spec.stateLabels?.indexOf('x') ?? -1;
@@ -80,11 +76,9 @@ export class OraclePlanner implements Planner {
   private shaped(distance: number, obs: Observation): number {
     const { state, proprio } = obs;
     let d = distance;
+    if (this.guidance) return d + this.guidance(state, [proprio[0], proprio[1], proprio[2]], this.goalState);
     if (this.tiltIndex >= 0 && state.length > this.tiltIndex) d += this.options.tiltWeight * Math.abs(state[this.tiltIndex] - this.goalTilt);
-    if (this.approach) {
-      const [x, y, z] = this.approach(state, [proprio[0], proprio[1], proprio[2]], this.goalState);
-      d += this.options.approachWeight * Math.hypot(x - proprio[0], y - proprio[1], z - proprio[2]);
-    } else if (this.xIndex >= 0 && this.zIndex >= 0 && state.length > Math.max(this.xIndex, this.zIndex)) {
+    if (this.xIndex >= 0 && this.zIndex >= 0 && state.length > Math.max(this.xIndex, this.zIndex)) {
       d += this.options.approachWeight * Math.hypot(state[this.xIndex] - proprio[0], state[this.zIndex] - proprio[2]);
     }
     return d;

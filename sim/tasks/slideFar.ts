@@ -9,7 +9,8 @@
 // Success Conditions: as slide: centre within 3 cm of the goal, tilt under 10 deg, not burst.
 //   Failure: tilt over 45 deg (fell over) or the bottle left the table. Burst at 25 N.
 // Goal vector: [goal_x, goal_z] (m). Distance: metres from the bottle's centre to the goal.
-import { BOTTLE_APPROACH, approachPoint } from '../approach.ts';
+import { BOTTLE_APPROACH, approachCost } from '../approach.ts';
+import { LOW_PUSH_MAX_HEIGHT } from '../explore.ts';
 import type { Rng } from '../rng.ts';
 import type { Scene } from '../scene.ts';
 import type { TaskDefinition } from '../task.ts';
@@ -22,17 +23,18 @@ export const SLIDE_FAR_GOAL_DISTANCE: readonly [number, number] = [0.15, 0.3];
 export const SLIDE_FAR_GOAL_LIMIT = 0.2;
 /** The pusher starts at least this far (m) from the bottle's axis. */
 export const SLIDE_FAR_PUSHER_MIN_DISTANCE = 0.1;
-/** Height (m) the oracle's guidance pushes at: low enough to slide, even at full speed. */
-const GUIDE_HEIGHT = 0.025;
+/** The oracle's price of leaning (per radian), as for slide: a leaning bottle is on its way over. */
+const GUIDE_TILT_WEIGHT = 0.2;
 
 /**
- * The oracle's guidance for sliding the bottle to (gx, gz): the contact point behind the bottle
- * with respect to the goal, by way of the circle round it when the pusher is on the wrong side.
+ * The oracle's guidance for sliding the bottle to (gx, gz): how far the pusher still has to go to
+ * be behind the bottle with respect to the goal (round it when it is on the wrong side), how far
+ * it is above a sliding height, and how far the bottle leans.
  */
-export function slideApproach(state: Float32Array, pusher: Vec3, gx: number, gz: number, height = GUIDE_HEIGHT): Vec3 {
+export function slideGuidance(state: Float32Array, pusher: Vec3, gx: number, gz: number, tiltWeight = GUIDE_TILT_WEIGHT): number {
   const [bx, bz] = [state[BOTTLE_STATE_INDEX.x], state[BOTTLE_STATE_INDEX.z]];
-  const [x, z] = approachPoint(bx, bz, pusher[0], pusher[2], Math.atan2(gz - bz, gx - bx), BOTTLE_APPROACH);
-  return [x, height, z];
+  return approachCost(bx, bz, pusher[0], pusher[2], Math.atan2(gz - bz, gx - bx), BOTTLE_APPROACH)
+    + Math.max(0, pusher[1] - LOW_PUSH_MAX_HEIGHT) + tiltWeight * state[BOTTLE_STATE_INDEX.tilt];
 }
 
 const base = makeSlideTask({
@@ -43,7 +45,6 @@ const base = makeSlideTask({
   // Pushes from every side: the pusher starts anywhere, so the first push comes from anywhere.
   // More low pushes than slide's default, since this task is all sliding; slide-tip episodes show
   // the pusher going round a bottle; less wandering, which from a far start rarely meets the bottle.
-  oracleDefaults: { approachWeight: 1 },
   explorationMix: { 'push-low': 0.6, 'push-high': 0.15, 'slide-tip': 0.1, press: 0.05, wander: 0.1 },
 });
 
@@ -60,8 +61,8 @@ const slideFar: TaskDefinition = {
     return pusherAnywhere(scene, rng, SLIDE_FAR_PUSHER_MIN_DISTANCE, SLIDE_START_HEIGHTS);
   },
 
-  oracleApproach(state: Float32Array, pusher: Vec3, goalState: Float32Array): Vec3 {
-    return slideApproach(state, pusher, goalState[BOTTLE_STATE_INDEX.x], goalState[BOTTLE_STATE_INDEX.z]);
+  oracleGuidance(state: Float32Array, pusher: Vec3, goalState: Float32Array): number {
+    return slideGuidance(state, pusher, goalState[BOTTLE_STATE_INDEX.x], goalState[BOTTLE_STATE_INDEX.z]);
   },
 };
 

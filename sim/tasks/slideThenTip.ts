@@ -18,13 +18,13 @@ import type { Scene } from '../scene.ts';
 import { WORKSPACE_HALF } from '../scene.ts';
 import type { TaskDefinition } from '../task.ts';
 import type { Outcome, Vec3 } from '../types.ts';
-import { BOTTLE_APPROACH, approachPoint } from '../approach.ts';
+import { BOTTLE_APPROACH, approachCost } from '../approach.ts';
 import {
   BOTTLE_ACTION_BOUNDS, BOTTLE_STATE_INDEX, BOTTLE_STATE_LABELS, DEG, STANDARD_BOTTLE, angleDiff, bottleState,
   bottleStateVector, headingOf, insideSquare, offTableReason, pusherBehindBottle, spotAround, tiltOf,
 } from './bottle.ts';
 import { SLIDE_START_HEIGHTS } from './slide.ts';
-import { slideApproach } from './slideFar.ts';
+import { slideGuidance } from './slideFar.ts';
 import { TIP_MAX_HEADING_ERROR, TIP_MIN_TILT } from './tip.ts';
 
 const BOTTLE = STANDARD_BOTTLE;
@@ -39,11 +39,19 @@ export const SLIDE_THEN_TIP_LIMIT = 0.2;
  * spot about the spot: 5 cm also asks for the heading within about 18 deg.
  */
 export const SLIDE_THEN_TIP_RADIUS = 0.05;
-/** The oracle's guidance switches from sliding to tipping once the bottle stands this close (m) to the spot. */
+/** The oracle's guidance turns from sliding to tipping once the bottle stands this close (m) to the spot. */
 const SPOT_READY = 0.015;
+/**
+ * A bottle that leans by this much (rad) within 45 deg of the heading, within twice SPOT_READY of
+ * the spot, is left to go on tipping: a tipping push carries the bottom a little way, and a pusher that went back to sliding
+ * would drop beside a leaning bottle, get under its rising edge and throw it.
+ */
+const TIPPING_TILT = 8 * DEG;
+/** The oracle's price of leaning (per radian) while the bottle slides to its spot: it must not tip before it stands there. */
+const SLIDE_TILT_WEIGHT = 1;
 /** Heights (m) the guidance slides and tips at. */
 const SLIDE_HEIGHT = 0.025;
-const TIP_HEIGHT = 0.15;
+const TIP_HEIGHT = 0.18;
 
 /** The goal's heading (rad) and the spot (x, z) the bottle must stand on before it tips. */
 function goalGeometry(gx: number, gz: number, hx: number, hz: number): { heading: number; spot: [number, number] } {
@@ -64,6 +72,18 @@ export function slideThenTipDistance(x: number, z: number, tilt: number, goal: F
   return Math.hypot(x - ideal[0], z - ideal[1]) + (BOTTLE.tipReach - along);
 }
 
+/**
+ * Where the bottle stands (x, z): its centre, less how far tipping about its bottom edge has
+ * carried the centre along the way it leans. Tipping on the spot leaves it on the spot.
+ */
+function standingSpot(state: Float32Array): [number, number] {
+  const I = BOTTLE_STATE_INDEX;
+  const lean = Math.hypot(state[I.axisX], state[I.axisZ]);
+  const along = BOTTLE.tipAlong(Math.min(Math.PI / 2, Math.max(0, state[I.tilt])));
+  if (lean < 1e-6) return [state[I.x], state[I.z]];
+  return [state[I.x] - (along * state[I.axisX]) / lean, state[I.z] - (along * state[I.axisZ]) / lean];
+}
+
 const slideThenTip: TaskDefinition = {
   id: 'slide-then-tip',
   description: 'Slide the bottle to a spot, then tip it there toward a heading (lying within 5 cm of the goal, heading within 30 deg, without bursting it).',
@@ -71,7 +91,6 @@ const slideThenTip: TaskDefinition = {
   failureDependsOnGoal: true,
   // It slides low and tips high, so the planners sample heights as widely as tip's do.
   plannerDefaults: { heightStd: 0.5 },
-  oracleDefaults: { approachWeight: 1, tiltWeight: 0 },
   // Episodes that slide the bottle and then tip it from another side, besides plain pushes.
   explorationMix: { 'slide-tip': 0.45, 'push-low': 0.2, 'push-high': 0.15, press: 0.05, wander: 0.15 },
   actionBounds: BOTTLE_ACTION_BOUNDS,
@@ -144,14 +163,22 @@ const slideThenTip: TaskDefinition = {
     return Float32Array.from([goal[0], goal[1], goal[2] / n, goal[3] / n]);
   },
 
-  oracleApproach(state: Float32Array, pusher: Vec3, goalState: Float32Array): Vec3 {
+  oracleGuidance(state: Float32Array, pusher: Vec3, goalState: Float32Array): number {
     const I = BOTTLE_STATE_INDEX;
     const n = Math.hypot(goalState[I.axisX], goalState[I.axisZ]) || 1;
     const { heading, spot } = goalGeometry(goalState[I.x], goalState[I.z], goalState[I.axisX] / n, goalState[I.axisZ] / n);
-    const [bx, bz] = [state[I.x], state[I.z]];
-    if (state[I.tilt] < 20 * DEG && Math.hypot(bx - spot[0], bz - spot[1]) > SPOT_READY) return slideApproach(state, pusher, spot[0], spot[1], SLIDE_HEIGHT);
-    const [x, z] = approachPoint(bx, bz, pusher[0], pusher[2], heading, BOTTLE_APPROACH);
-    return [x, TIP_HEIGHT, z];
+    const [sx, sz] = standingSpot(state);
+    const toSpot = Math.hypot(sx - spot[0], sz - spot[1]);
+    const tipGoesOn = (x: number, z: number, y: number): number => approachCost(sx, sz, x, z, heading, BOTTLE_APPROACH) + Math.abs(y - TIP_HEIGHT);
+    const leansOnHeading = Math.cos(Math.atan2(state[I.axisZ], state[I.axisX]) - heading) > Math.SQRT1_2;
+    const tipping = toSpot <= SPOT_READY || (state[I.tilt] >= TIPPING_TILT && leansOnHeading && toSpot <= 2 * SPOT_READY);
+    if (tipping) return tipGoesOn(pusher[0], pusher[2], pusher[1]);
+    // Sliding: what is left of the slide, then what the tip will take from the slide's contact
+    // point, so that reaching the spot never looks like a setback; and leaning is priced, since
+    // the bottle must not tip before it stands there.
+    const toward = Math.atan2(spot[1] - sz, spot[0] - sx);
+    const [cx, cz] = [sx - BOTTLE_APPROACH.contact * Math.cos(toward), sz - BOTTLE_APPROACH.contact * Math.sin(toward)];
+    return slideGuidance(state, pusher, spot[0], spot[1], SLIDE_TILT_WEIGHT) + tipGoesOn(cx, cz, SLIDE_HEIGHT);
   },
 };
 

@@ -39,7 +39,7 @@ async function expectRuns(task: TaskDefinition, id: string, seed: number): Promi
 
 describe('task loading', () => {
   it('finds the built-in tasks by id', async () => {
-    expect(Object.keys(builtinTasks).sort()).toEqual(['fragile', 'slide', 'tip']);
+    expect(Object.keys(builtinTasks).sort()).toEqual(['fragile', 'slide', 'slide-far', 'slide-then-tip', 'tip']);
     for (const id of ['slide', 'tip', 'fragile']) {
       const t = await loadTask(id);
       expect(t.id).toBe(id);
