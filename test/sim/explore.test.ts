@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Env } from '../../sim/env.ts';
-import { DEFAULT_EXPLORATION_MIX, SLID_DISPLACEMENT, TIPPED_TILT, classifyBehaviour, explorationMixFor, makeExplorer } from '../../sim/explore.ts';
+import { BOTTLE_APPROACH, wrapAngle } from '../../sim/approach.ts';
+import {
+  DEFAULT_EXPLORATION_MIX, HIGH_PUSH_MIN_HEIGHT, LOW_PUSH_MAX_HEIGHT, SEGMENT_KINDS, SLID_DISPLACEMENT, TIPPED_TILT, classifyBehaviour,
+  explorationMixFor, makeExplorer,
+} from '../../sim/explore.ts';
 import { Rng, deriveSeed } from '../../sim/rng.ts';
 import { rollout } from '../../sim/rollout.ts';
 import { loadTask } from '../../sim/tasks/registry.ts';
@@ -37,6 +41,49 @@ describe('exploration policy', () => {
     let change = 0;
     for (let t = 1; t < a.length; t++) change += Math.abs(a[t][0] - a[t - 1][0]);
     expect(change / (a.length - 1)).toBeLessThan(0.2 * (high[0] - low[0]));
+  });
+
+  it("a 'slide-tip' episode slides the bottle low, goes round it high to another side, then tips it from there", async () => {
+    const stt = await Env.create({ task: await loadTask('slide-then-tip'), renderDepth: false });
+    try {
+      const L = stt.spec.stateLabels;
+      const [ix, iz, it] = [L.indexOf('x'), L.indexOf('z'), L.indexOf('tilt')];
+      const only = Object.fromEntries(SEGMENT_KINDS.map((k) => [k, k === 'slide-tip' ? 1 : 0])) as typeof DEFAULT_EXPLORATION_MIX;
+      const episodes = 8;
+      let slid = 0;
+      let tipped = 0;
+      for (let i = 0; i < episodes; i++) {
+        const pol = makeExplorer(stt.spec, new Rng(deriveSeed(7, i)), only);
+        let obs = stt.reset(deriveSeed(8, i));
+        // Per step: the observation it acted on, its commanded height, and the segment it belongs to.
+        const seen: { obs: Observation; height: number; segment: number }[] = [];
+        for (let t = 0; t < stt.spec.maxSteps && !stt.isDone; t++) {
+          const a = pol.act(obs);
+          seen.push({ obs, height: a[2], segment: pol.segments.length - 1 });
+          obs = stt.step(a).observation;
+        }
+        expect(pol.segments.every((k) => k === 'slide-tip')).toBe(true);
+        expect(pol.segments.length, `episode ${i}`).toBeGreaterThanOrEqual(3);
+        const first = (segment: number): number => seen.findIndex((s) => s.segment === segment);
+        const [roundAt, tipAt] = [first(1), first(2)];
+        const bearing = (o: Observation): number => Math.atan2(o.proprio[2] - o.state[iz], o.proprio[0] - o.state[ix]);
+        // Slide: low pushes, which move the bottle without tipping it.
+        for (const s of seen.slice(0, roundAt)) expect(s.height).toBeLessThanOrEqual(LOW_PUSH_MAX_HEIGHT);
+        const [s0, s1] = [seen[0].obs.state, seen[roundAt].obs.state];
+        if (Math.hypot(s1[ix] - s0[ix], s1[iz] - s0[iz]) > SLID_DISPLACEMENT) slid++;
+        // Round: at a tipping height, to a side 60-180 deg away, less the 35 deg within which it may go straight in.
+        for (const s of seen.slice(roundAt)) expect(s.height).toBeGreaterThanOrEqual(HIGH_PUSH_MIN_HEIGHT);
+        const turned = Math.abs(wrapAngle(bearing(seen[tipAt].obs) - bearing(seen[roundAt].obs)));
+        expect(turned, `episode ${i}`).toBeGreaterThanOrEqual(Math.PI / 3 - BOTTLE_APPROACH.behindWithin);
+        // Still standing when the tip begins; the tip (and any high pushes after it) knocks it over.
+        expect(seen[tipAt].obs.state[it]).toBeLessThan((10 * Math.PI) / 180);
+        if (obs.state[it] > TIPPED_TILT) tipped++;
+      }
+      expect(slid).toBeGreaterThanOrEqual(episodes / 2);
+      expect(tipped).toBeGreaterThanOrEqual(episodes - 2);
+    } finally {
+      stt.free();
+    }
   });
 
   it('classifies behaviour from states: burst > tipped > slid > touched > no-contact', () => {
