@@ -123,7 +123,8 @@ export async function loadTrainingData(paths: readonly string[]): Promise<Traini
   for (const path of paths) {
     const ds = await openDataset(path);
     try {
-      specs.push({ path, spec: ds.info.envSpec });
+      // The level as read (0 for files from before levels were recorded), so such a file merges with a level-0 one.
+      specs.push({ path, spec: { ...ds.info.envSpec, distractors: ds.info.distractors } });
       // Checked before the episodes are read: a mismatch should not cost a minute of loading.
       mergeSpecs(specs);
       for (let i = 0; i < ds.numEpisodes; i++) episodes.push(ds.readEpisode(i));

@@ -1,12 +1,14 @@
 // Exploration policies for collecting training data. Data must cover contact, so most of the time
 // the policy seeks the bottle (reading its position from the privileged state: exploration may,
 // the planner may not) and pushes it low (it slides), gently (it slides without bursting), high
-// (it tips) or presses on it (it may burst), with wandering segments in between. Actions are smooth (held segments plus
+// (it tips), presses on it (it may burst), or slides it and then goes round it to tip it from
+// another side, with wandering segments in between. Actions are smooth (held segments plus
 // Ornstein–Uhlenbeck noise): white noise would jitter in place and rarely reach the bottle.
+import { BOTTLE_APPROACH, approachPoint, wrapAngle } from './approach.ts';
 import { Rng } from './rng.ts';
 import type { ActionBounds, EnvSpec, Observation, Vec3 } from './types.ts';
 
-export type SegmentKind = 'push-low' | 'push-gentle' | 'push-high' | 'press' | 'wander';
+export type SegmentKind = 'push-low' | 'push-gentle' | 'push-high' | 'press' | 'wander' | 'slide-tip';
 export type ExplorationMix = Record<SegmentKind, number>;
 
 /** Pusher heights (m) below which pushes slide the bottle / above which they tip it. Quasi-static
@@ -14,7 +16,7 @@ export type ExplorationMix = Record<SegmentKind, number>;
 export const LOW_PUSH_MAX_HEIGHT = 0.045;
 export const HIGH_PUSH_MIN_HEIGHT = 0.1;
 
-export const SEGMENT_KINDS: readonly SegmentKind[] = ['push-low', 'push-gentle', 'push-high', 'press', 'wander'];
+export const SEGMENT_KINDS: readonly SegmentKind[] = ['push-low', 'push-gentle', 'push-high', 'press', 'wander', 'slide-tip'];
 
 /**
  * Share of episodes by main kind, for a task that does not set its own (TaskDefinition.explorationMix).
@@ -23,7 +25,7 @@ export const SEGMENT_KINDS: readonly SegmentKind[] = ['push-low', 'push-gentle',
  * pushes even for slide: a slide planner must learn from them that high pushes tip the bottle
  * (with a tenth, models trained on 1000 episodes chose them).
  */
-export const DEFAULT_EXPLORATION_MIX: Readonly<ExplorationMix> = { 'push-low': 0.5, 'push-gentle': 0, 'push-high': 0.3, press: 0.05, wander: 0.15 };
+export const DEFAULT_EXPLORATION_MIX: Readonly<ExplorationMix> = { 'push-low': 0.5, 'push-gentle': 0, 'push-high': 0.3, press: 0.05, wander: 0.15, 'slide-tip': 0 };
 /** Speeds of gentle pushes, as shares of the largest speed (fragile's burst-free pushes are up to ~0.3). */
 const GENTLE_SPEED: readonly [number, number] = [0.08, 0.28];
 /** Within an episode, the share of segments of its main kind; the rest wander. */
@@ -33,6 +35,16 @@ const MAIN_SHARE = 0.65;
  * dip while they move in, which tips the bottle: a planner will try that, so the data must show it.
  */
 const SETTLE_SHARE = 0.6;
+/**
+ * A slide-tip episode is three segments, then high pushes: a low push (the bottle slides), a trip
+ * round the bottle to a side 60-180 deg away from where the pusher is, rising to a tipping height
+ * on the way, and a high push from there (it tips toward the new side). No wandering in between,
+ * so the tip follows the slide within one episode.
+ */
+const SLIDE_TIP_PHASES = ['slide', 'round', 'tip'] as const;
+type SlideTipPhase = (typeof SLIDE_TIP_PHASES)[number];
+/** Steps allowed to go round the bottle (up to half a turn on a 9 cm circle at half speed or more). */
+const ROUND_STEPS = 25;
 
 /**
  * The episode mix a task collects with: its own explorationMix (kinds it leaves out get no
@@ -60,6 +72,9 @@ interface Segment {
   lateral: number;
   /** Wait at a distance until the pusher has reached the push height (see SETTLE_SHARE). */
   settle: boolean;
+  /** slide-tip only: which of its three segments this is, and for 'round', the coming push's direction (rad). */
+  phase?: SlideTipPhase;
+  pushAngle?: number;
 }
 
 /** Where the state vector keeps the object's x, z (if the task names them), for seeking. */
@@ -100,13 +115,25 @@ export function makeExplorer(spec: EnvSpec, rng: Rng, mix: Readonly<ExplorationM
     return kinds[kinds.length - 1];
   })();
 
-  const newSegment = (): Segment => {
-    const kind = segments.length === 0 || rng.next() < MAIN_SHARE ? main : 'wander';
+  const newSegment = (obs: Observation): Segment => {
+    const kind = segments.length === 0 || main === 'slide-tip' || rng.next() < MAIN_SHARE ? main : 'wander';
     segments.push(kind);
     const left = rng.int(4, 16);
     const lateral = rng.uniform(-0.025, 0.025);
     const settle = rng.next() < SETTLE_SHARE;
     switch (kind) {
+      case 'slide-tip': {
+        // After the tip, high pushes only: dropping to a sliding height beside a bottle that is
+        // still falling puts the pusher under it, and a bottle landing on the pusher bursts.
+        const phase = SLIDE_TIP_PHASES[Math.min(segments.length, SLIDE_TIP_PHASES.length) - 1];
+        const high = rng.uniform(Math.min(hHigh, HIGH_PUSH_MIN_HEIGHT), hHigh);
+        if (phase === 'slide') return { kind, phase, settle, left, lateral, height: rng.uniform(hLow, lowMax), speed: (0.1 + 0.9 * rng.next() ** 1.5) * vmax };
+        if (phase === 'tip') return { kind, phase, settle, left, lateral, height: high, speed: rng.uniform(0.3, 1) * vmax };
+        // The push to come is turned 60-180 deg, either way, from the line the pusher is on now.
+        const from = idx ? Math.atan2(obs.state[idx.z] - obs.proprio[2], obs.state[idx.x] - obs.proprio[0]) : 0;
+        const pushAngle = from + (rng.next() < 0.5 ? -1 : 1) * rng.uniform(Math.PI / 3, Math.PI);
+        return { kind, phase, settle, left: ROUND_STEPS, lateral: 0, height: high, speed: rng.uniform(0.5, 1) * vmax, pushAngle };
+      }
       case 'push-low':
         return { kind, settle, left, lateral, height: rng.uniform(hLow, lowMax), speed: (0.1 + 0.9 * rng.next() ** 1.5) * vmax };
       case 'push-gentle':
@@ -127,7 +154,7 @@ export function makeExplorer(spec: EnvSpec, rng: Rng, mix: Readonly<ExplorationM
   return {
     segments,
     act(obs: Observation): Vec3 {
-      if (!seg || seg.left <= 0) seg = newSegment();
+      if (!seg || seg.left <= 0) seg = newSegment(obs);
       seg.left--;
       const px = obs.proprio[0];
       const pz = obs.proprio[2];
@@ -137,6 +164,14 @@ export function makeExplorer(spec: EnvSpec, rng: Rng, mix: Readonly<ExplorationM
       }
       const bx = obs.state[idx.x];
       const bz = obs.state[idx.z];
+      if (seg.phase === 'round' && seg.pushAngle !== undefined) {
+        // Behind the bottle for the coming push: this segment is done, the high push comes next.
+        if (Math.abs(wrapAngle(seg.pushAngle + Math.PI - Math.atan2(pz - bz, px - bx))) <= BOTTLE_APPROACH.behindWithin) seg.left = 0;
+        const [tx, tz] = approachPoint(bx, bz, px, pz, seg.pushAngle, BOTTLE_APPROACH);
+        const gap = Math.hypot(tx - px, tz - pz) || 1e-9;
+        const speed = Math.min(seg.speed, gap / 0.1);
+        return clampTo(bounds, [(speed * (tx - px)) / gap, (speed * (tz - pz)) / gap, seg.height]);
+      }
       const dist = Math.hypot(bx - px, bz - pz) || 1e-9;
       // Aim beside the axis by `lateral`, perpendicular to the line of approach.
       const dx = bx - px - ((bz - pz) / dist) * seg.lateral;

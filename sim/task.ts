@@ -45,6 +45,17 @@ export interface TaskDefinition {
    */
   failureDependsOnGoal?: boolean;
   /**
+   * Privileged guidance for the oracle (the model planners never see it): a cost in metres that
+   * the oracle adds to the task's distance at every step of its rollouts, from the live state
+   * vector, the pusher's position and the goal pose's state vector (the goal observation's).
+   * Without it the oracle adds a tenth of the pusher's distance to the object and a fifth of the
+   * tilt's distance to the goal pose's. A task needs it when progress takes longer than the
+   * oracle's few-step horizon can see: a pusher that starts on the wrong side must go round the
+   * object first, a bottle must stand on its spot before it is tipped from another side. The
+   * cost then says how far there still is to go, continuously, so every step of the way counts.
+   */
+  oracleGuidance?(state: Float32Array, pusher: Vec3, goalState: Float32Array): number;
+  /**
    * The model-based planners' defaults for this task (jepa-cem, jepa-mppi, generative-cem; the
    * oracle keeps its own search). Each is what the flag of the same name sets, and a flag given
    * on the command line wins. Absent members keep the planners' global defaults.
@@ -222,6 +233,7 @@ export function validateTask(obj: unknown, source: string): TaskDefinition {
   if (!isStringList(t.goalLabels)) problems.push('goalLabels (non-empty string[])');
   for (const f of FUNCTIONS) if (typeof t[f] !== 'function') problems.push(`${f} (function)`);
   if (t.validateGoal !== undefined && typeof t.validateGoal !== 'function') problems.push('validateGoal (optional function)');
+  if (t.oracleGuidance !== undefined && typeof t.oracleGuidance !== 'function') problems.push('oracleGuidance (optional function)');
   if (t.failureDependsOnGoal !== undefined && typeof t.failureDependsOnGoal !== 'boolean') problems.push('failureDependsOnGoal (optional boolean)');
   if (t.plannerHeightStd !== undefined) problems.push('plannerHeightStd (renamed: set plannerDefaults: { heightStd } instead)');
   problems.push(...memberProblems('plannerDefaults', t.plannerDefaults, PLANNER_DEFAULT_CHECKS));

@@ -38,7 +38,7 @@ export interface PlannerContext {
   /** Overrides; unset fields take the planner's defaults. */
   settings?: Partial<SearchSettings>;
   /** The task's own defaults (TaskDefinition.plannerDefaults, oracleDefaults), below the overrides. */
-  task?: Pick<TaskDefinition, 'plannerDefaults' | 'oracleDefaults'>;
+  task?: Pick<TaskDefinition, 'plannerDefaults' | 'oracleDefaults' | 'oracleGuidance'>;
 }
 
 /**
@@ -111,7 +111,8 @@ export function createPlanner(name: PlannerName, ctx: PlannerContext): Planner {
     case 'oracle':
       // Its own search: it sees the true effect of every height, so nothing drifts.
       // The options below shape a learned model's energy and search, not the simulator's.
-      return new OraclePlanner(ctx.env, { ...ORACLE_DEFAULTS, ...s, heightStd: undefined, lattice: undefined });
+      // The task's guidance, if any, prices how far the pusher still has to go.
+      return new OraclePlanner(ctx.env, { ...ORACLE_DEFAULTS, ...s, heightStd: undefined, lattice: undefined }, ctx.task?.oracleGuidance?.bind(ctx.task));
     case 'jepa-cem':
     case 'jepa-mppi':
     case 'generative-cem': {

@@ -4,7 +4,7 @@
 // state (through the simulator), which is the point: it shows what a perfect model would achieve
 // and that every task is solvable by a short-horizon planner.
 import { Rng } from '../../sim/rng.ts';
-import type { Observation } from '../../sim/types.ts';
+import type { Observation, Vec3 } from '../../sim/types.ts';
 import { cemOptimize, type CemOptions } from './cem.ts';
 import { horizonWeights } from './energy.ts';
 import { effortPerCandidate, flatBounds, holdSequence, shiftSequence, type FlatBounds } from './sampling.ts';
@@ -33,6 +33,9 @@ export interface OracleOptions extends CemOptions {
   approachWeight: number;
 }
 
+/** The task's guidance (TaskDefinition.oracleGuidance): metres still to go, added to the task's distance. */
+export type OracleGuidance = (state: Float32Array, pusher: Vec3, goalState: Float32Array) => number;
+
 /** Few samples and iterations: every candidate costs `horizon` real simulator steps. */
 export const ORACLE_DEFAULTS: OracleOptions = {
   samples: 24, elites: 5, iterations: 2, horizon: 5, initStd: 0.9, minStd: 0.05, actionPenalty: 0.001, settleSteps: 2, tiltWeight: 0.2, approachWeight: 0.1, pick: 'lower', correlation: 0.6,
@@ -47,13 +50,15 @@ export class OraclePlanner implements Planner {
   private readonly xIndex: number;
   private readonly zIndex: number;
   private goalTilt = 0;
+  private goalState: Float32Array = new Float32Array(0);
 
   /**
    * Rollouts run in the live episode's environment, which is restored to its snapshot after every
    * candidate and at the end. (Restoring into a second Env was tried: Rapier's contact caches are
    * not part of the snapshot, and a fresh world diverged by about a centimetre within one step.)
    */
-  constructor(private readonly live: SimulatorHandle, private readonly options: OracleOptions = ORACLE_DEFAULTS) {
+  constructor(private readonly live: SimulatorHandle, private readonly options: OracleOptions = ORACLE_DEFAULTS,
+    private readonly guidance?: OracleGuidance) {
     this.bounds = flatBounds(live.spec.actionBounds);
     this.tiltIndex = live.spec.stateLabels?.indexOf('tilt') ?? -1;
     this.xIndex = live.spec.stateLabels?.indexOf('x') ?? -1;
@@ -65,11 +70,13 @@ export class OraclePlanner implements Planner {
     this.rng = new Rng(seed);
     this.warm = undefined;
     this.goalTilt = this.tiltIndex >= 0 && goal.state.length > this.tiltIndex ? goal.state[this.tiltIndex] : 0;
+    this.goalState = Float32Array.from(goal.state);
   }
 
   private shaped(distance: number, obs: Observation): number {
     const { state, proprio } = obs;
     let d = distance;
+    if (this.guidance) return d + this.guidance(state, [proprio[0], proprio[1], proprio[2]], this.goalState);
     if (this.tiltIndex >= 0 && state.length > this.tiltIndex) d += this.options.tiltWeight * Math.abs(state[this.tiltIndex] - this.goalTilt);
     if (this.xIndex >= 0 && this.zIndex >= 0 && state.length > Math.max(this.xIndex, this.zIndex)) {
       d += this.options.approachWeight * Math.hypot(state[this.xIndex] - proprio[0], state[this.zIndex] - proprio[2]);

@@ -20,6 +20,15 @@ export const BOTTLE_STATE_LABELS = [
   'x', 'y', 'z', 'qx', 'qy', 'qz', 'qw', 'vx', 'vy', 'vz', 'wx', 'wy', 'wz', 'tilt', 'axis_x', 'axis_z', 'burst',
 ];
 
+/** Where bottleStateVector keeps the entries the tasks' own geometry reads. */
+export const BOTTLE_STATE_INDEX = {
+  x: BOTTLE_STATE_LABELS.indexOf('x'),
+  z: BOTTLE_STATE_LABELS.indexOf('z'),
+  tilt: BOTTLE_STATE_LABELS.indexOf('tilt'),
+  axisX: BOTTLE_STATE_LABELS.indexOf('axis_x'),
+  axisZ: BOTTLE_STATE_LABELS.indexOf('axis_z'),
+} as const;
+
 export const UPRIGHT: Quat = [0, 0, 0, 1];
 
 /**
@@ -33,9 +42,13 @@ export interface Bottle {
   readonly spec: BodySpec;
   /**
    * Horizontal distance (m) from where the bottle stood to its centre once it has tipped over
-   * about its leading bottom edge: half its height less its radius.
+   * and come to rest: it turns about its leading bottom edge, so its bottom ends up at that edge
+   * and its centre half a height beyond, radius + half height (0.155 m for the 24 cm bottle;
+   * measured over 180 tipping pushes at 8-24 cm, 0.05-0.25 m/s: 0.148-0.178 m, mean 0.158).
    */
   readonly tipReach: number;
+  /** Horizontal distance (m) from the standing spot to the centre while tipping about that edge, at tilt (rad). */
+  tipAlong(tilt: number): number;
   /** Add the bottle, upright at the table centre (a task's build). */
   build(scene: Scene): void;
   /** Upright at a random spot within +-spread (m) of the table centre (a task's randomize). */
@@ -69,7 +82,8 @@ export function makeBottle(opts: { height: number; color: string }): Bottle {
   return {
     halfHeight,
     spec,
-    tipReach: halfHeight - BOTTLE_RADIUS,
+    tipReach: halfHeight + BOTTLE_RADIUS,
+    tipAlong: (tilt: number): number => BOTTLE_RADIUS * (1 - Math.cos(tilt)) + halfHeight * Math.sin(tilt),
     build(scene: Scene): void {
       scene.addBody(spec, { position: [0, halfHeight, 0], rotation: UPRIGHT });
     },
@@ -170,6 +184,40 @@ export function pusherBehindBottle(scene: Scene, towardAngle: number, rng: Rng, 
   const dist = rng.uniform(0.06, 0.08);
   const clamp = (v: number): number => Math.max(-WORKSPACE_HALF, Math.min(WORKSPACE_HALF, v));
   return [clamp(p[0] + dist * Math.cos(angle)), rng.uniform(heights[0], heights[1]), clamp(p[2] + dist * Math.sin(angle))];
+}
+
+/**
+ * Pusher start anywhere in the workspace (uniform), at least `minDistance` (m) from the bottle's
+ * axis, at a random height within `heights`. Rejection-sampled from `rng`.
+ */
+export function pusherAnywhere(scene: Scene, rng: Rng, minDistance: number, heights: readonly [number, number]): Vec3 {
+  const p = bottleState(scene).position;
+  for (;;) {
+    const x = rng.uniform(-WORKSPACE_HALF, WORKSPACE_HALF);
+    const z = rng.uniform(-WORKSPACE_HALF, WORKSPACE_HALF);
+    if (Math.hypot(x - p[0], z - p[2]) >= minDistance) return [x, rng.uniform(heights[0], heights[1]), z];
+  }
+}
+
+/** True when |x| and |z| are at most `limit` (m). */
+export function insideSquare(x: number, z: number, limit: number): boolean {
+  return Math.abs(x) <= limit && Math.abs(z) <= limit;
+}
+
+/**
+ * A spot `distance` (m, uniform in the range) from (x, z) in a uniformly random direction,
+ * redrawn from `rng` until `accept(spotX, spotZ)` holds (e.g. inside the workspace with a margin).
+ */
+export function spotAround(x: number, z: number, rng: Rng, distance: readonly [number, number],
+  accept: (sx: number, sz: number) => boolean): [number, number] {
+  for (let tries = 0; ; tries++) {
+    if (tries > 10_000) throw new Error(`no spot ${distance[0]}-${distance[1]} m from (${x}, ${z}) is acceptable`);
+    const angle = rng.uniform(0, 2 * Math.PI);
+    const d = rng.uniform(distance[0], distance[1]);
+    const sx = x + d * Math.cos(angle);
+    const sz = z + d * Math.sin(angle);
+    if (accept(sx, sz)) return [sx, sz];
+  }
 }
 
 /** Quaternion turning the bottle's axis (+Y) to lie flat pointing along heading (rad). */

@@ -8,9 +8,11 @@ import { validateTask } from '../task.ts';
 import type { TaskDefinition } from '../task.ts';
 import fragile from './fragile.ts';
 import slide from './slide.ts';
+import slideFar from './slideFar.ts';
+import slideThenTip from './slideThenTip.ts';
 import tip from './tip.ts';
 
-export const builtinTasks: Record<string, TaskDefinition> = { slide, tip, fragile };
+export const builtinTasks: Record<string, TaskDefinition> = { slide, tip, fragile, 'slide-far': slideFar, 'slide-then-tip': slideThenTip };
 
 function looksLikePath(s: string): boolean {
   return s.includes('/') || s.includes('\\') || /\.(m?[jt]s)$/.test(s);

@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Env } from '../../sim/env.ts';
-import { DEFAULT_EXPLORATION_MIX, SLID_DISPLACEMENT, TIPPED_TILT, classifyBehaviour, explorationMixFor, makeExplorer } from '../../sim/explore.ts';
-import { Rng, deriveSeed } from '../../sim/rng.ts';
+import { BOTTLE_APPROACH, wrapAngle } from '../../sim/approach.ts';
+import {
+  DEFAULT_EXPLORATION_MIX, HIGH_PUSH_MIN_HEIGHT, LOW_PUSH_MAX_HEIGHT, SEGMENT_KINDS, SLID_DISPLACEMENT, TIPPED_TILT, classifyBehaviour,
+  explorationMixFor, makeExplorer,
+} from '../../sim/explore.ts';
+import { Rng, deriveSeed, trainingSeed } from '../../sim/rng.ts';
 import { rollout } from '../../sim/rollout.ts';
 import { loadTask } from '../../sim/tasks/registry.ts';
 import type { Observation } from '../../sim/types.ts';
@@ -37,6 +41,49 @@ describe('exploration policy', () => {
     let change = 0;
     for (let t = 1; t < a.length; t++) change += Math.abs(a[t][0] - a[t - 1][0]);
     expect(change / (a.length - 1)).toBeLessThan(0.2 * (high[0] - low[0]));
+  });
+
+  it("a 'slide-tip' episode slides the bottle low, goes round it high to another side, then tips it from there", async () => {
+    const stt = await Env.create({ task: await loadTask('slide-then-tip'), renderDepth: false });
+    try {
+      const L = stt.spec.stateLabels;
+      const [ix, iz, it] = [L.indexOf('x'), L.indexOf('z'), L.indexOf('tilt')];
+      const only = Object.fromEntries(SEGMENT_KINDS.map((k) => [k, k === 'slide-tip' ? 1 : 0])) as typeof DEFAULT_EXPLORATION_MIX;
+      const episodes = 8;
+      let slid = 0;
+      let tipped = 0;
+      for (let i = 0; i < episodes; i++) {
+        const pol = makeExplorer(stt.spec, new Rng(deriveSeed(7, i)), only);
+        let obs = stt.reset(deriveSeed(8, i));
+        // Per step: the observation it acted on, its commanded height, and the segment it belongs to.
+        const seen: { obs: Observation; height: number; segment: number }[] = [];
+        for (let t = 0; t < stt.spec.maxSteps && !stt.isDone; t++) {
+          const a = pol.act(obs);
+          seen.push({ obs, height: a[2], segment: pol.segments.length - 1 });
+          obs = stt.step(a).observation;
+        }
+        expect(pol.segments.every((k) => k === 'slide-tip')).toBe(true);
+        expect(pol.segments.length, `episode ${i}`).toBeGreaterThanOrEqual(3);
+        const first = (segment: number): number => seen.findIndex((s) => s.segment === segment);
+        const [roundAt, tipAt] = [first(1), first(2)];
+        const bearing = (o: Observation): number => Math.atan2(o.proprio[2] - o.state[iz], o.proprio[0] - o.state[ix]);
+        // Slide: low pushes, which move the bottle without tipping it.
+        for (const s of seen.slice(0, roundAt)) expect(s.height).toBeLessThanOrEqual(LOW_PUSH_MAX_HEIGHT);
+        const [s0, s1] = [seen[0].obs.state, seen[roundAt].obs.state];
+        if (Math.hypot(s1[ix] - s0[ix], s1[iz] - s0[iz]) > SLID_DISPLACEMENT) slid++;
+        // Round: at a tipping height, to a side 60-180 deg away, less the 35 deg within which it may go straight in.
+        for (const s of seen.slice(roundAt)) expect(s.height).toBeGreaterThanOrEqual(HIGH_PUSH_MIN_HEIGHT);
+        const turned = Math.abs(wrapAngle(bearing(seen[tipAt].obs) - bearing(seen[roundAt].obs)));
+        expect(turned, `episode ${i}`).toBeGreaterThanOrEqual(Math.PI / 3 - BOTTLE_APPROACH.behindWithin);
+        // Still standing when the tip begins; the tip (and any high pushes after it) knocks it over.
+        expect(seen[tipAt].obs.state[it]).toBeLessThan((10 * Math.PI) / 180);
+        if (obs.state[it] > TIPPED_TILT) tipped++;
+      }
+      expect(slid).toBeGreaterThanOrEqual(episodes / 2);
+      expect(tipped).toBeGreaterThanOrEqual(episodes - 2);
+    } finally {
+      stt.free();
+    }
   });
 
   it('classifies behaviour from states: burst > tipped > slid > touched > no-contact', () => {
@@ -120,7 +167,7 @@ describe('rollout', () => {
   });
 
   it("explores with the task's own explorationMix, the kinds it leaves out getting no episodes", async () => {
-    const highOnly = { 'push-low': 0, 'push-gentle': 0, 'push-high': 1, press: 0, wander: 0 };
+    const highOnly = { 'push-low': 0, 'push-gentle': 0, 'push-high': 1, press: 0, wander: 0, 'slide-tip': 0 };
     expect(explorationMixFor({ explorationMix: { 'push-high': 2 } })).toEqual({ ...highOnly, 'push-high': 2 });
     expect(explorationMixFor({})).toEqual(DEFAULT_EXPLORATION_MIX);
     const own = await Env.create({ task: { ...env.task, id: 'high-slide', explorationMix: { 'push-high': 1 } }, obsSize: 8 });
@@ -139,11 +186,49 @@ describe('rollout', () => {
     }
   });
 
+  it("in slide-then-tip's collected episodes the bottle slides upright and is then tipped from another side", async () => {
+    // The episodes `collect --task slide-then-tip --seed 1` records: the task's own mix, mostly slide-tip.
+    const stt = await Env.create({ task: await loadTask('slide-then-tip'), renderDepth: false });
+    try {
+      const L = stt.spec.stateLabels;
+      const S = L.length;
+      const [ix, iz, it, iax, iaz] = ['x', 'z', 'tilt', 'axis_x', 'axis_z'].map((n) => L.indexOf(n));
+      let slideThenTip = 0;
+      let plainTips = 0;
+      for (let i = 0; i < 36; i++) {
+        const ep = rollout(stt, trainingSeed(1, i)).episode;
+        const row = (t: number, k: number): number => ep.state[t * S + k];
+        // How far the bottle went while still upright (tilt under 10 deg), and which way; then where it passed 45 deg.
+        let slid = 0;
+        let slideDir = 0;
+        let tipAt = -1;
+        for (let t = 0; t <= ep.length; t++) {
+          if (row(t, it) > TIPPED_TILT) {
+            tipAt = t;
+            break;
+          }
+          const [dx, dz] = [row(t, ix) - row(0, ix), row(t, iz) - row(0, iz)];
+          if (row(t, it) < (10 * Math.PI) / 180 && Math.hypot(dx, dz) > slid) [slid, slideDir] = [Math.hypot(dx, dz), Math.atan2(dz, dx)];
+        }
+        if (tipAt < 0) continue;
+        const tipDir = Math.atan2(row(tipAt, iaz), row(tipAt, iax));
+        // Slid 5 cm or more, then tipped toward a side at least 50 deg from the way it slid.
+        if (slid >= 0.05 && Math.abs(wrapAngle(tipDir - slideDir)) >= (50 * Math.PI) / 180) slideThenTip++;
+        else if (slid < 0.03) plainTips++;
+      }
+      // Measured: 6 of the 36 (and 13 tipped without sliding first, which the data needs too).
+      expect(slideThenTip).toBeGreaterThanOrEqual(3);
+      expect(plainTips).toBeGreaterThanOrEqual(3);
+    } finally {
+      stt.free();
+    }
+  });
+
   it('on fragile, gentle pushes slide the bottle without bursting it; ordinary pushes burst it', async () => {
     const fragile = await Env.create({ task: await loadTask('fragile'), renderDepth: false });
     try {
       const only = (kind: 'push-gentle' | 'push-low') =>
-        ({ 'push-low': 0, 'push-gentle': 0, 'push-high': 0, press: 0, wander: 0, [kind]: 1 });
+        ({ 'push-low': 0, 'push-gentle': 0, 'push-high': 0, press: 0, wander: 0, 'slide-tip': 0, [kind]: 1 });
       const behaviours = (kind: 'push-gentle' | 'push-low') => Array.from({ length: 12 },
         (_, i) => rollout(fragile, deriveSeed(2, i), undefined, only(kind)).episode.behaviour);
       const gentle = behaviours('push-gentle');

@@ -39,7 +39,7 @@ async function expectRuns(task: TaskDefinition, id: string, seed: number): Promi
 
 describe('task loading', () => {
   it('finds the built-in tasks by id', async () => {
-    expect(Object.keys(builtinTasks).sort()).toEqual(['fragile', 'slide', 'tip']);
+    expect(Object.keys(builtinTasks).sort()).toEqual(['fragile', 'slide', 'slide-far', 'slide-then-tip', 'tip']);
     for (const id of ['slide', 'tip', 'fragile']) {
       const t = await loadTask(id);
       expect(t.id).toBe(id);
@@ -182,7 +182,7 @@ describe('task loading', () => {
     const slide = builtinTasks.slide;
     expect(validateTask({ ...slide, explorationMix: { 'push-gentle': 1, wander: 0.2 } }, 'x.ts').explorationMix).toEqual({ 'push-gentle': 1, wander: 0.2 });
     expect(() => validateTask({ ...slide, explorationMix: { pushLow: 1, press: -1 } }, 'x.ts'))
-      .toThrow(/explorationMix\.pushLow \(unknown; known: push-low, push-gentle, push-high, press, wander\), explorationMix\.press \(finite share >= 0\)/);
+      .toThrow(/explorationMix\.pushLow \(unknown; known: push-low, push-gentle, push-high, press, wander, slide-tip\), explorationMix\.press \(finite share >= 0\)/);
     expect(() => validateTask({ ...slide, explorationMix: { press: 0 } }, 'x.ts')).toThrow(/explorationMix \(shares with a positive sum\)/);
     expect(() => validateTask({ ...slide, explorationMix: [0.5] }, 'x.ts')).toThrow(/explorationMix \(optional object/);
     // Pushes find the object through the state's x and z; without them only wandering is possible.
