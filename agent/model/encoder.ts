@@ -91,8 +91,8 @@ interface SpatialSoftmaxArgs { keypoints: number; height: number; width: number;
  * mass. Taken over every pixel, that mean moves linearly with the object, to a fraction of a
  * pixel, wherever it stands (pooled first, a quarter-pixel move showed as a step of 0 to 0.5
  * pixel: a pooled cell places its mass at its centre). The softmax's mean did not: its sharpness
- * stayed near its start (-2.7 to -3.2), so it snapped between pooled pixels, and in fragile's
- * session-11 model the keypoints' distance rose by only 0.07 from 5 to 15 mm off the goal and
+ * stayed near its start (-2.7 to -3.2), so it snapped between pooled pixels, and in a fragile
+ * model trained with softmax maps the keypoints' distance rose by only 0.07 from 5 to 15 mm off the goal and
  * jumped by 0.8 between 30 and 35 mm. Maps with different t_k see different parts (a
  * low one the whole bottle, a high one its top, which leans with the tilt). With nothing nearer
  * than t_k (the bottle gone) a map weighs 0 everywhere and reads 0.
