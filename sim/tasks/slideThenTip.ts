@@ -60,16 +60,20 @@ function goalGeometry(gx: number, gz: number, hx: number, hz: number): { heading
 }
 
 /**
- * Progress in metres. Where the centre should be at the bottle's tilt, on the ideal way (standing
- * on the spot, tipping about its leading edge toward the heading), how far it is from there, plus
- * how far along that tip it still has to go: upright on the spot it is tipReach, lying at the
- * goal 0; a bottle fallen the wrong way is up to 2 x tipReach out.
+ * Progress in metres, from the bottle's centre (x, z), tilt and lean heading (rad): how far the
+ * spot it stands on (its centre less what tipping about its bottom edge has carried along the
+ * lean) is from the goal's spot, how far its lean strays from the heading (the chord between the
+ * two directions, times how far the tip has carried the centre), and how far along the tip it
+ * still has to go. Upright on the spot it is tipReach, lying at the goal 0; tipped from the spot
+ * the wrong way 2 x tipReach; lying on the goal's centre but pointing back 4 x tipReach. Upright,
+ * the lean heading does not count.
  */
-export function slideThenTipDistance(x: number, z: number, tilt: number, goal: Float32Array): number {
+export function slideThenTipDistance(x: number, z: number, tilt: number, lean: number, goal: Float32Array): number {
   const { heading, spot } = goalGeometry(goal[0], goal[1], goal[2], goal[3]);
   const along = BOTTLE.tipAlong(Math.min(Math.PI / 2, Math.max(0, tilt)));
-  const ideal = [spot[0] + along * Math.cos(heading), spot[1] + along * Math.sin(heading)];
-  return Math.hypot(x - ideal[0], z - ideal[1]) + (BOTTLE.tipReach - along);
+  const stands = [x - along * Math.cos(lean), z - along * Math.sin(lean)];
+  const stray = 2 * Math.abs(Math.sin(angleDiff(lean, heading) / 2));
+  return Math.hypot(stands[0] - spot[0], stands[1] - spot[1]) + along * stray + (BOTTLE.tipReach - along);
 }
 
 /**
@@ -128,13 +132,13 @@ const slideThenTip: TaskDefinition = {
   evaluate(scene: Scene, goal: Float32Array): Outcome {
     const s = bottleState(scene);
     const tilt = tiltOf(s.rotation);
-    const distance = slideThenTipDistance(s.position[0], s.position[2], tilt, goal);
+    const heading = headingOf(s.rotation);
+    const distance = slideThenTipDistance(s.position[0], s.position[2], tilt, heading, goal);
     const off = offTableReason(s.position);
     if (off) return { kind: 'failure', success: false, reason: off, distance };
     if (tilt <= TIP_MIN_TILT) return { kind: 'running', success: false, reason: '', distance };
     // Judged as it passes 70 deg: where it will rest is the rest of the tip along its own heading
     // (within 7 mm of where it did come to rest in 95 % of the 180 measured tips).
-    const heading = headingOf(s.rotation);
     const rest = BOTTLE.tipReach - BOTTLE.tipAlong(Math.min(Math.PI / 2, tilt));
     const miss = Math.hypot(s.position[0] + rest * Math.cos(heading) - goal[0], s.position[2] + rest * Math.sin(heading) - goal[1]);
     const headingErr = angleDiff(heading, Math.atan2(goal[3], goal[2]));
