@@ -17,6 +17,7 @@ import { UserError, formatUserError, isUserError } from '../../sim/errors.ts';
 import { intFlag, intListFlag } from '../../sim/flags.ts';
 import type { BenchReport } from '../bench.ts';
 import { distractorTable, distractorTargets, successByLevelSvg, type LevelRow } from '../distractorReport.ts';
+import { modelDirFor } from '../modelDirs.ts';
 import type { MetricsRecord } from '../trainLoop.ts';
 
 const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../cli.ts');
@@ -60,7 +61,8 @@ async function runLevel(o: Options, level: number): Promise<LevelRow[]> {
   const trainSeconds: Record<string, number> = {};
   const metrics: Record<string, MetricsRecord> = {};
   for (const planner of PLANNERS) {
-    const model = join(dir, planner === 'jepa-cem' ? o.task : `${o.task}-generative`);
+    // Each level's models are that task's own: bench finds them by the same per-task layout.
+    const model = modelDirFor(dir, o.task, planner, 'per-task')!;
     let m = finishedCheckpoint(model, o.steps);
     if (!m) {
       trainSeconds[planner] = await jepaMpc(['train', '--data', data, '--out', model, '--steps', `${o.steps}`, '--eval-every', `${o.steps}`,
@@ -75,7 +77,7 @@ async function runLevel(o: Options, level: number): Promise<LevelRow[]> {
   const benchOut = join(dir, 'bench');
   if (!existsSync(join(benchOut, 'report.json'))) {
     await jepaMpc(['bench', '--tasks', o.task, '--planners', PLANNERS.join(','), '--episodes', `${o.benchEpisodes}`, '--seed', `${o.benchSeed}`,
-      '--models-dir', dir, '--out', benchOut, ...(o.workers ? ['--workers', `${o.workers}`] : [])]);
+      '--models-dir', dir, '--models', 'per-task', '--out', benchOut, ...(o.workers ? ['--workers', `${o.workers}`] : [])]);
   }
   const report = readJson<BenchReport>(join(benchOut, 'report.json'));
   if ((report.distractors?.[o.task] ?? 0) !== level) {
