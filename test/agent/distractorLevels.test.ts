@@ -79,6 +79,9 @@ describe('the distractor benchmark report', () => {
     expect(checks.map((t) => t.ok)).toEqual([false, false]);
     expect(checks[0].text).toMatch(/90 % → 77 % \(−13 points\)/);
     expect(checks[1].text).toMatch(/0\.80 \/ 0\.90/);
+    // Exactly 10 points down (25/30 to 22/30) is within the target; one more episode lost is not.
+    expect(distractorTargets([row(0, 'jepa-cem', 25, 0.9), row(3, 'jepa-cem', 22, 0.9)])[0].ok).toBe(true);
+    expect(distractorTargets([row(0, 'jepa-cem', 25, 0.9), row(3, 'jepa-cem', 21, 0.9)])[0].ok).toBe(false);
   });
 
   it('tabulates every level and planner and draws one line per planner', () => {
