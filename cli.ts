@@ -88,6 +88,8 @@ program
 
 const FAILURE_WEIGHT_FLAG = '--failure-weight <x>';
 const HEIGHT_STD_FLAG = '--height-std <x>';
+const APPROACH_WEIGHT_FLAG = '--approach-weight <x>';
+const APPROACH_WEIGHT_HELP = "weight of the pusher's distance from where the model's learned approach head puts it for the goal (default 0: off, unless the task sets it, as slide-far does; models without the head ignore it)";
 // Each of these defaults to the task's plannerDefaults where it sets one (README, "Add a task"):
 // sim/tasks/*.ts hold the values, so the help names no task's numbers it could fall behind on.
 const HEIGHT_STD_HELP = "spread of the sampled push heights as a multiple of the velocities' (default: the task's own, as slide, tip and fragile set; else 1; the oracle keeps its own)";
@@ -113,13 +115,14 @@ function withSearchFlags(cmd: Command): Command {
     .option('--temperature <x>', 'MPPI temperature, relative to the spread of the energies (default 0.1)', floatFlag(1e-6))
     .option('--action-penalty <x>', 'weight of the action-effort penalty (default 0.01)', floatFlag(0))
     .option(FAILURE_WEIGHT_FLAG, FAILURE_WEIGHT_HELP, floatFlag(0))
+    .option(APPROACH_WEIGHT_FLAG, APPROACH_WEIGHT_HELP, floatFlag(0))
     .option(HEIGHT_STD_FLAG, HEIGHT_STD_HELP, floatFlag(1e-3, 10));
   return withGentlePushFlags(search)
     .option('--backend <name>', 'tfjs backend: auto, tensorflow, wasm, cpu', choiceFlag(['auto', 'tensorflow', 'wasm', 'cpu'] as const), 'auto');
 }
 
 function searchSettings(o: Record<string, unknown>): Record<string, unknown> {
-  return { samples: o.samples, elites: o.elites, iterations: o.iterations, horizon: o.horizon, distance: o.distance, temperature: o.temperature, actionPenalty: o.actionPenalty, failureWeight: o.failureWeight, heightStd: o.heightStd,
+  return { samples: o.samples, elites: o.elites, iterations: o.iterations, horizon: o.horizon, distance: o.distance, temperature: o.temperature, actionPenalty: o.actionPenalty, failureWeight: o.failureWeight, approachWeight: o.approachWeight, heightStd: o.heightStd,
     ratePenalty: o.ratePenalty, keypointWeight: o.keypointWeight, lattice: o.lattice };
 }
 
@@ -176,6 +179,7 @@ const serve = program
   .option('--backend <name>', 'tfjs backend: auto, tensorflow, wasm, cpu', choiceFlag(['auto', 'tensorflow', 'wasm', 'cpu'] as const), 'auto')
   .option('--ensure-build', 'rebuild the page with Vite first if it is out of date (a missing page is always built)')
   .option(FAILURE_WEIGHT_FLAG, FAILURE_WEIGHT_HELP, floatFlag(0))
+  .option(APPROACH_WEIGHT_FLAG, APPROACH_WEIGHT_HELP, floatFlag(0))
   .option(HEIGHT_STD_FLAG, HEIGHT_STD_HELP, floatFlag(1e-3, 10))
   .option('--distractors <level>', RENDER_DISTRACTORS_HELP, intFlag(0, MAX_DISTRACTOR_LEVEL));
 withGentlePushFlags(serve)
@@ -183,7 +187,7 @@ withGentlePushFlags(serve)
     const { serveUntilSignal } = await import('./viewer/server/serve.ts');
     await serveUntilSignal({
       model: o.model, task: o.task, planner: o.planner, port: o.port, host: o.host, seed: o.seed, distractors: o.distractors,
-      backend: o.backend, ensureBuild: Boolean(o.ensureBuild), settings: { failureWeight: o.failureWeight, heightStd: o.heightStd, ratePenalty: o.ratePenalty, keypointWeight: o.keypointWeight, lattice: o.lattice },
+      backend: o.backend, ensureBuild: Boolean(o.ensureBuild), settings: { failureWeight: o.failureWeight, approachWeight: o.approachWeight, heightStd: o.heightStd, ratePenalty: o.ratePenalty, keypointWeight: o.keypointWeight, lattice: o.lattice },
     });
   });
 

@@ -14,6 +14,7 @@ import type { ModelConfig } from './model/networks.ts';
 import { sceneDimsOf } from './model/encoder.ts';
 import { FAILURE_INPUTS_CHANGE, FAILURE_INPUTS_LATENT, failureFeatureDim } from './model/failureHead.ts';
 import type { FailureHeadInfo } from './failureFit.ts';
+import type { ApproachHeadInfo } from './approachFit.ts';
 import type { Normalization } from './trainData.ts';
 import type { DataSource } from './trainSources.ts';
 import { CheckpointWorldModel } from './loadedModel.ts';
@@ -46,6 +47,12 @@ export interface CheckpointConfig {
    * without a failure term.
    */
   failure?: FailureHeadInfo;
+  /**
+   * Present when the checkpoint holds the approach head (network 'approach'): the body that goes
+   * with a scene on its way to a goal scene. Absent in checkpoints written before it existed and
+   * in models without a body part; those plan without an approach term.
+   */
+  approach?: ApproachHeadInfo;
 }
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
@@ -182,7 +189,7 @@ export async function loadNetwork(dir: string, name: string, cfg: CheckpointConf
 /** Open a trained world model (JEPA or generative baseline) for planning, viewing or evaluation. */
 export async function loadWorldModel(dir: string): Promise<WorldModel & CheckpointWorldModel> {
   const cfg = readCheckpointConfig(dir);
-  const names = ['encoder', 'predictor', 'probe', ...(cfg.model.kind === 'generative' ? ['decoder'] : []), ...(cfg.failure ? ['failure'] : [])];
+  const names = ['encoder', 'predictor', 'probe', ...(cfg.model.kind === 'generative' ? ['decoder'] : []), ...(cfg.failure ? ['failure'] : []), ...(cfg.approach ? ['approach'] : [])];
   const nets: Record<string, tf.LayersModel> = {};
   try {
     for (const n of names) nets[n] = await loadNetwork(dir, n, cfg);
@@ -195,9 +202,13 @@ export async function loadWorldModel(dir: string): Promise<WorldModel & Checkpoi
     if (nets.failure && ((nets.failure.inputs[0].shape as number[])[1] !== width || (nets.failure.outputs[0].shape as number[])[1] !== 1)) {
       throw new UserError(`checkpoint '${dir}': the failure head's shapes do not match its inputs (${inputs}: ${width} values for a ${latent}-dim latent)`, FIX);
     }
+    const scene = sceneDimsOf(cfg.model.encoder);
+    if (nets.approach && ((nets.approach.inputs[0].shape as number[])[1] !== 2 * scene || (nets.approach.outputs[0].shape as number[])[1] !== latent - scene)) {
+      throw new UserError(`checkpoint '${dir}': the approach head's shapes do not match the latent (${2 * scene} inputs and ${latent - scene} outputs for ${scene} scene dims of ${latent})`, FIX);
+    }
   } catch (e) {
     Object.values(nets).forEach((m) => m.dispose());
     throw e;
   }
-  return new CheckpointWorldModel(cfg, nets.encoder, nets.predictor, nets.probe, nets.decoder, nets.failure);
+  return new CheckpointWorldModel(cfg, nets.encoder, nets.predictor, nets.probe, nets.decoder, nets.failure, nets.approach);
 }

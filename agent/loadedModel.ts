@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ActionBounds } from '../sim/types.ts';
 import type { CheckpointConfig } from './checkpoint.ts';
+import { approachTargetsOf } from './approachFit.ts';
 import { applyEncoder, framesOf, keypointsOf, sceneDimsOf } from './model/encoder.ts';
 import { FAILURE_INPUTS_CHANGE, FAILURE_INPUTS_LATENT, failureFeatures } from './model/failureHead.ts';
 import { foldMlp, type ChangeInput, type FoldedForward } from './model/foldedMlp.ts';
@@ -30,9 +31,12 @@ export class CheckpointWorldModel implements WorldModel {
   readonly decode?: (z: tf.Tensor2D) => tf.Tensor2D;
   /** Present only when the checkpoint holds the failure head: logit of "fails at the next step", [N]. */
   readonly failureLogit?: (z: tf.Tensor2D, actions: tf.Tensor2D, next: tf.Tensor2D) => tf.Tensor1D;
+  /** Present only when the checkpoint holds the approach head (see WorldModel.approachTarget). */
+  readonly approachTarget?: (scene: tf.Tensor2D, goalScene: tf.Tensor2D) => tf.Tensor2D;
 
   constructor(readonly config: CheckpointConfig, private readonly encoder: tf.LayersModel, private readonly predictor: tf.LayersModel,
-    private readonly probeNet: tf.LayersModel, private readonly decoder?: tf.LayersModel, private readonly failureNet?: tf.LayersModel) {
+    private readonly probeNet: tf.LayersModel, private readonly decoder?: tf.LayersModel, private readonly failureNet?: tf.LayersModel,
+    private readonly approachNet?: tf.LayersModel) {
     this.kind = config.model.kind;
     this.latentDim = config.model.encoder.latentDim;
     this.obsSize = { ...config.envSpec.obsSize };
@@ -66,6 +70,7 @@ export class CheckpointWorldModel implements WorldModel {
         ? fast(z, actions, next)
         : failureNet.apply([failureFeatures(inputs, z, next, scene), this.normalizeActions(actions)]) as tf.Tensor2D, [-1]) as tf.Tensor1D);
     }
+    if (approachNet) this.approachTarget = (scene, goalScene) => approachTargetsOf(approachNet, scene, goalScene);
   }
 
   encode(depth: Float32Array[], proprio: Float32Array[], state?: Float32Array[], previous?: PreviousFrames): tf.Tensor2D {
@@ -120,6 +125,7 @@ export class CheckpointWorldModel implements WorldModel {
     this.probeNet.dispose();
     this.decoder?.dispose();
     this.failureNet?.dispose();
+    this.approachNet?.dispose();
     this.actScale.dispose();
     this.actOffset.dispose();
     tf.dispose(this.folded);

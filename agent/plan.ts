@@ -190,7 +190,7 @@ export function formatSettings(planner: PlannerName, s: SearchSettings, fromTask
     if (planner === 'jepa-mppi') parts.push(`--temperature ${s.temperature}`);
     parts.push(`--distance ${s.distance}`, `--action-penalty ${s.actionPenalty}`, `--failure-weight ${s.failureWeight ?? 0}`,
       `--height-std ${s.heightStd ?? 1}`, `--rate-penalty ${s.ratePenalty ?? 0}`,
-      `--lattice ${s.lattice && s.lattice.length > 0 ? s.lattice.join(',') : 'off'}`, `--keypoint-weight ${s.keypointWeight ?? 0}`);
+      `--lattice ${s.lattice && s.lattice.length > 0 ? s.lattice.join(',') : 'off'}`, `--keypoint-weight ${s.keypointWeight ?? 0}`, `--approach-weight ${s.approachWeight ?? 0}`);
   }
   const task = fromTask.length > 0 ? ` (task ${taskId} sets ${fromTask.map(flagOf).join(', ')})` : '';
   return `settings: ${parts.join(' ')}${task}`;

@@ -6,6 +6,7 @@ import { deriveSeed, Rng } from '../sim/rng.ts';
 import { UserError } from '../sim/errors.ts';
 import type { EnvSpec, EpisodeData } from '../sim/types.ts';
 import { saveCheckpoint, type CheckpointConfig } from './checkpoint.ts';
+import { approachHeadInfo, describeApproach, refitApproachHead, type ApproachMetrics } from './approachFit.ts';
 import { describeFailure, failureHeadInfo, refitFailureHead, type FailureMetrics } from './failureFit.ts';
 import { defaultEncoderConfig, framesOf, type KeypointMap } from './model/encoder.ts';
 import { termNames, trainStep } from './model/jepa.ts';
@@ -95,6 +96,8 @@ export interface MetricsRecord {
     horizons: ValidationResult['horizons']; collapse: ValidationResult['collapse']; probeR2: Record<string, number>;
     /** The failure head's held-out scores (absent in records written before it existed). */
     failure?: FailureMetrics;
+    /** The approach head's held-out fit (absent in records written before it existed). */
+    approach?: ApproachMetrics;
     /** The probe's bottle-position error from rolled-out latents, per horizon (absent in older records). */
     probePrediction?: ProbePredictionError[];
   };
@@ -158,6 +161,7 @@ export async function trainLoop(ctx: LoopContext, modelOpts: ModelOptions, loop:
     if (nets.target) networks.target = nets.target;
     if (nets.decoder) networks.decoder = nets.decoder;
     if (nets.failure) networks.failure = nets.failure;
+    if (nets.approach) networks.approach = nets.approach;
     const last = history[history.length - 1];
     const points: ChartPoint[] = history.map((h) => ({
       step: h.step, loss: h.train.loss, effRank: h.val.collapse.effectiveRank, latentDim: cfg.encoder.latentDim,
@@ -170,6 +174,7 @@ export async function trainLoop(ctx: LoopContext, modelOpts: ModelOptions, loop:
         training: { step, steps: loop.steps, batch: loop.batch, lr: loop.lr, seed: loop.seed, backend: ctx.backend, seconds: prevSeconds + (performance.now() - t0) / 1000, samples },
         metrics: last ? { ...last } as unknown as Record<string, unknown> : null, commandLine: ctx.commandLine,
         ...(nets.failure ? { failure: failureHeadInfo(ctx.spec, headBudget) } : {}),
+        ...(nets.approach ? { approach: approachHeadInfo() } : {}),
       }, {
         'metrics.jsonl': history.map((h) => JSON.stringify(h)).join('\n') + '\n',
         'training.svg': trainingChartSvg(points, `${cfg.kind} (${cfg.obs}, reg ${cfg.reg})`),
@@ -180,17 +185,18 @@ export async function trainLoop(ctx: LoopContext, modelOpts: ModelOptions, loop:
     lastGood = step;
   };
 
-  // Validate, refit the heads on frozen latents (probe, failure) and write the checkpoint.
+  // Validate, refit the heads on frozen latents (probe, failure, approach) and write the checkpoint.
   const validateAndSave = async () => {
     const val = validate(nets, cfg, set, split, norm, probeSpec, loop.seed);
     const failure = refitFailureHead(nets, cfg, set, split, norm, loop.seed, headBudget);
+    const approach = refitApproachHead(nets, cfg, set, split, norm, loop.seed);
     const seconds = prevSeconds + (performance.now() - t0) / 1000;
     const prev = history[history.length - 1];
     const rec: MetricsRecord = {
       step, samples, seconds, samplesPerSec: samples / Math.max(seconds, 1e-6),
       // A refit without training steps (resume at --steps) keeps the last record's loss terms.
       train: sumCount === 0 && prev?.step === step ? prev.train : Object.fromEntries(names.map((n, i) => [n, sums[i] / Math.max(sumCount, 1)])),
-      val: { horizons: val.horizons, collapse: val.collapse, probeR2: val.probeR2, failure, ...(val.probePrediction ? { probePrediction: val.probePrediction } : {}) },
+      val: { horizons: val.horizons, collapse: val.collapse, probeR2: val.probeR2, failure, ...(approach.fitted ? { approach } : {}), ...(val.probePrediction ? { probePrediction: val.probePrediction } : {}) },
     };
     sums.fill(0);
     sumCount = 0;
@@ -246,5 +252,5 @@ export function describeValidation(rec: MetricsRecord): string {
   const c = rec.val.collapse;
   const p = Object.entries(rec.val.probeR2).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ');
   return `step ${rec.step}: pred/copy ${h} | std mean ${c.meanStd.toFixed(3)} min ${c.minStd.toFixed(3)}, eff. rank ${c.effectiveRank.toFixed(1)}` +
-    `${c.collapsed ? ' (COLLAPSED)' : ''} | probe R2 ${p}${formatProbePrediction(rec.val.probePrediction)}${describeFailure(rec.val.failure)}`;
+    `${c.collapsed ? ' (COLLAPSED)' : ''} | probe R2 ${p}${formatProbePrediction(rec.val.probePrediction)}${describeFailure(rec.val.failure)}${describeApproach(rec.val.approach)}`;
 }

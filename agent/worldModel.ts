@@ -58,6 +58,13 @@ export interface WorldModel {
    * planners add P(fail within the horizon) to the energy. Caller disposes.
    */
   failureLogit?(z: tf.Tensor2D, actions: tf.Tensor2D, next: tf.Tensor2D): tf.Tensor1D;
+  /**
+   * Approach head, when the model has one: scene parts [N, sceneDims] and the goal's scene part
+   * [1 or N, sceneDims] -> the body part [N, latentDim - sceneDims] that goes with a scene on its
+   * way to that goal. Learned in hindsight on frozen latents; planners add the distance of each
+   * predicted body to it. Caller disposes.
+   */
+  approachTarget?(scene: tf.Tensor2D, goalScene: tf.Tensor2D): tf.Tensor2D;
 
   dispose(): void;
 }

@@ -114,6 +114,13 @@ export interface TaskPlannerDefaults {
    */
   keypointWeight?: number;
   /**
+   * Weight of the pusher's distance from where the model's approach head puts it for the goal
+   * (global default 0; `--approach-weight`). A task whose pusher starts far from the object sets
+   * it (slide-far: 1), since its goal distance stays flat until the pusher touches the object; it
+   * applies only with a model that has the head.
+   */
+  approachWeight?: number;
+  /**
    * The search budget: candidate sequences per iteration and iterations per step (global
    * defaults 192 and 2; `--samples`, `--iterations`). fragile trades samples for an iteration
    * (128 x 3 evaluates as many sequences as 192 x 2), because its push has to be aimed within a
@@ -145,6 +152,7 @@ const PLANNER_DEFAULT_CHECKS: Record<keyof TaskPlannerDefaults, Check> = {
   ratePenalty: nonNegative,
   lattice: ['non-empty array of speeds in (0, 10] m/s', (v) => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && x > 0 && x <= 10)],
   keypointWeight: nonNegative,
+  approachWeight: nonNegative,
   samples: positiveInteger,
   iterations: positiveInteger,
 };

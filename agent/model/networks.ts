@@ -49,6 +49,8 @@ export interface Networks {
    * not trained with the rest (absent until the first fit, or when the data has no failures).
    */
   failure?: tf.LayersModel;
+  /** The approach head (model/approachHead.ts), fitted on frozen latents like the failure head (JEPA with a body part only). */
+  approach?: tf.LayersModel;
 }
 
 export function buildNetworks(cfg: ModelConfig, seed: number): Networks {
@@ -77,6 +79,7 @@ export function disposeNetworks(nets: Networks): void {
   nets.predictor.dispose();
   nets.decoder?.dispose();
   nets.failure?.dispose();
+  nets.approach?.dispose();
 }
 
 /** Forward multiply-accumulates for one training window (k+1 frames, k predictor steps twice). */

@@ -35,6 +35,13 @@ export interface EnergyOptions {
    * still resolves the last few cm where the keypoints' does not.
    */
   keypointWeight?: number;
+  /**
+   * Weight of the distance between each predicted body and the body the model's approach head
+   * puts with that step's predicted scene and the goal (WorldModel.approachTarget), weighted over
+   * the horizon like the goal distance. 0 or a model without the head: no approach term. It is
+   * what gives a pusher far from the object a direction while the goal distance is still flat.
+   */
+  approachWeight?: number;
 }
 
 /**
@@ -116,6 +123,8 @@ export function modelCost(spec: ModelCostSpec): CostFn {
   const keypoints = keypointWeight > 0 ? keypointColumns(model) : undefined;
   const failureWeight = options.failureWeight ?? 0;
   const failureLogit = failureWeight > 0 && model.failureLogit ? model.failureLogit.bind(model) : undefined;
+  const approachWeight = options.approachWeight ?? 0;
+  const approachTarget = approachWeight > 0 && space === 'latent' && scene !== undefined && model.approachTarget ? model.approachTarget.bind(model) : undefined;
   return (candidates: Float32Array, n: number): Float64Array => {
     const total = tf.tidy(() => {
       // The rollout is sequential; everything scored on it is scored once for all steps, since
@@ -140,6 +149,13 @@ export function modelCost(spec: ModelCostSpec): CostFn {
         const { start, size } = keypoints;
         const kp = rowDistance(tf.slice(all, [0, start], [horizon * n, size]) as tf.Tensor2D, tf.slice(goal, [0, start], [1, size]) as tf.Tensor2D, options.distance);
         dist = tf.add(dist, tf.mul(tf.reshape(kp, [horizon, n]), keypointWeight)) as tf.Tensor2D;
+      }
+      if (approachTarget && scene !== undefined) {
+        const rows = horizon * n;
+        const target = approachTarget(tf.slice(all, [0, 0], [rows, scene]) as tf.Tensor2D, tf.slice(goal, [0, 0], [1, scene]) as tf.Tensor2D);
+        const body = tf.slice(all, [0, scene], [rows, model.latentDim - scene]);
+        const off = tf.sqrt(tf.sum(tf.square(tf.sub(body, target)), 1));
+        dist = tf.add(dist, tf.mul(tf.reshape(off, [horizon, n]), approachWeight)) as tf.Tensor2D;
       }
       let acc = tf.reshape(tf.matMul(tf.tensor2d(weights, [1, horizon]), dist), [n]) as tf.Tensor1D;
       if (failureLogit) {

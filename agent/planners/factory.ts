@@ -28,6 +28,9 @@ export const SEARCH_DEFAULTS: SearchSettings = {
   // Off by default; fragile's plannerDefaults turn them on (docs/design-decisions.md).
   ratePenalty: 0,
   keypointWeight: 0,
+  // Weight of the body's distance from the approach head's answer (no effect without the head).
+  // Off unless the task sets it, as slide-far does (docs/design-decisions.md).
+  approachWeight: 0,
 };
 
 export interface PlannerContext {
@@ -60,7 +63,7 @@ export function resolveSettings(name: PlannerName, overrides: Partial<SearchSett
     throw new UserError(`--height-std must be a finite number > 0; got ${s.heightStd}`,
       'pass e.g. --height-std 0.2 (the push height sampled 5x narrower than the velocities) or 1 (as widely)');
   }
-  for (const [flag, v] of [['--rate-penalty', s.ratePenalty], ['--keypoint-weight', s.keypointWeight]] as const) {
+  for (const [flag, v] of [['--rate-penalty', s.ratePenalty], ['--keypoint-weight', s.keypointWeight], ['--approach-weight', s.approachWeight]] as const) {
     if (v !== undefined && !(Number.isFinite(v) && v >= 0)) {
       throw new UserError(`${flag} must be a finite number >= 0; got ${v}`, `pass e.g. ${flag} 1 (0 turns it off)`);
     }

@@ -79,7 +79,7 @@ export class ModelPlanner implements Planner {
     try {
       const cost = modelCost({
         model: this.model, z0, goal, space: this.space, horizon: s.horizon, bounds: this.bounds,
-        options: { distance: s.distance, actionPenalty: s.actionPenalty, failureWeight: s.failureWeight, ratePenalty: s.ratePenalty, keypointWeight: s.keypointWeight },
+        options: { distance: s.distance, actionPenalty: s.actionPenalty, failureWeight: s.failureWeight, ratePenalty: s.ratePenalty, keypointWeight: s.keypointWeight, approachWeight: s.approachWeight },
         previousAction: this.lastAction,
       });
       const init = this.warm ?? holdSequence(this.bounds, s.horizon, observation.proprio[1]);

@@ -16,7 +16,7 @@ import type { Scene } from '../scene.ts';
 import type { TaskDefinition } from '../task.ts';
 import type { Vec3 } from '../types.ts';
 import { BOTTLE_STATE_INDEX, bottleState, insideSquare, pusherAnywhere, spotAround } from './bottle.ts';
-import { SLIDE_START_HEIGHTS, makeSlideTask } from './slide.ts';
+import { SLIDE_PLANNER_HEIGHT_STD, SLIDE_START_HEIGHTS, makeSlideTask } from './slide.ts';
 
 export const SLIDE_FAR_GOAL_DISTANCE: readonly [number, number] = [0.15, 0.3];
 /** Goals lie within +-this on x and z (m). */
@@ -46,6 +46,9 @@ const base = makeSlideTask({
   // More low pushes than slide's default, since this task is all sliding; slide-tip episodes show
   // the pusher going round a bottle; less wandering, which from a far start rarely meets the bottle.
   explorationMix: { 'push-low': 0.6, 'push-high': 0.15, 'slide-tip': 0.1, press: 0.05, wander: 0.1 },
+  // The goal distance is flat until the pusher reaches the bottle, 10-40 cm away: the approach
+  // head's answer is the only thing a latent planner can follow until then (3 -> 16 of 50).
+  plannerDefaults: { heightStd: SLIDE_PLANNER_HEIGHT_STD, approachWeight: 1 },
 });
 
 const slideFar: TaskDefinition = {

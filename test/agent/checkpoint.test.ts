@@ -66,6 +66,15 @@ describe('checkpoint', () => {
         img2.dispose();
       } else {
         expect(m.decode).toBeUndefined();
+        // The approach head comes back as it was fitted: [scene, goal scene] -> body.
+        expect(r.nets.approach, 'the tiny JEPA fits an approach head').toBeDefined();
+        const scene = tf.slice(z, [0, 0], [3, 16]) as tf.Tensor2D;
+        const goalScene = tf.slice(z, [2, 0], [1, 16]) as tf.Tensor2D;
+        const body = m.approachTarget?.(scene, goalScene) as tf.Tensor2D;
+        const bodyRef = r.nets.approach!.apply(tf.concat([scene, tf.tile(goalScene, [3, 1])], 1)) as tf.Tensor2D;
+        expect(body.shape).toEqual([3, 3]);
+        expect(tf.max(tf.abs(tf.sub(body, bodyRef))).dataSync()[0]).toBeLessThan(1e-6);
+        tf.dispose([scene, goalScene, body, bodyRef]);
       }
       // Two loads of the same folder agree bit for bit.
       const m2 = await loadWorldModel(out);
