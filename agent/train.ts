@@ -170,10 +170,10 @@ export async function runTrain(given: TrainOptions, log: (s: string) => void = (
   if (resume && resume.config.training.step > opts.steps) {
     disposeNetworks(resume.nets);
     throw new UserError(`--resume: the checkpoint is already at step ${resume.config.training.step}, beyond --steps ${opts.steps}`,
-      `pass a larger --steps to train further, or --steps ${resume.config.training.step} to only refit the probe and failure heads`);
+      `pass a larger --steps to train further, or --steps ${resume.config.training.step} to only refit the probe, failure and approach heads`);
   }
   if (resume && resume.config.training.step === opts.steps) {
-    log(`--steps ${opts.steps} is the step already reached: no training; validating, refitting the probe and failure heads and saving`);
+    log(`--steps ${opts.steps} is the step already reached: no training; validating, refitting the probe, failure and approach heads and saving`);
   }
   const mode = opts.progress ?? 'auto';
   const bar = mode === 'auto' && process.stderr.isTTY

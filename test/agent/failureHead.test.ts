@@ -236,7 +236,7 @@ describe('failure head', () => {
     stripFailureHead(ck);
     expect(existsSync(join(ck, 'failure'))).toBe(false);
     const again = await runTrain({ ...opts, resume: true, seed: 99 }, (s) => logs.push(s));
-    expect(logs.join('\n')).toMatch(/no training; validating, refitting the probe and failure heads/);
+    expect(logs.join('\n')).toMatch(/no training; validating, refitting the probe, failure and approach heads/);
     const cfg = JSON.parse(readFileSync(join(ck, 'config.json'), 'utf8'));
     expect(cfg.training.step).toBe(4);
     expect(cfg.failure).toBeDefined();
