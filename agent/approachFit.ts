@@ -17,6 +17,8 @@ export interface ApproachMetrics {
   fitted: boolean;
   trainPairs: number;
   valPairs: number;
+  /** Adam steps of the fit (0 when not fitted). */
+  steps: number;
   /** Held-out R² of the predicted body (null when not fitted or no held-out pair). */
   r2: number | null;
 }
@@ -48,12 +50,8 @@ const APPROACH_MIN_STEPS = 200;
 /** Encoder frames per encodeFrames call (each frame's depth image is batched in memory). */
 const ENCODE_FRAMES = 2048;
 
-function pick<T>(items: T[], max: number, rng: Rng): T[] {
-  if (items.length <= max) return items;
-  const a = [...items];
-  for (let i = 0; i < max; i++) { const j = rng.int(i, a.length); [a[i], a[j]] = [a[j], a[i]]; }
-  return a.slice(0, max);
-}
+/** Frames up to an episode's end: its transitions less the tail, plus the first frame. */
+const framesTo = (set: EpisodeSet, e: number) => set.episodes[e].length - (set.episodes[e].tail ?? 0) + 1;
 
 /** Latents of every frame up to each episode's end (its tail left out). */
 function episodeLatents(nets: Networks, cfg: ModelConfig, set: EpisodeSet, episodes: number[], norm: Normalization): EpisodeLatents[] {
@@ -66,7 +64,7 @@ function episodeLatents(nets: Networks, cfg: ModelConfig, set: EpisodeSet, episo
     const { z } = encodeFrames(nets, cfg, set, refs, norm);
     let row = 0;
     for (const e of group) {
-      const frames = set.episodes[e].length - (set.episodes[e].tail ?? 0) + 1;
+      const frames = framesTo(set, e);
       out.push({ z: z.data.slice(row * D, (row + frames) * D), frames });
       row += frames;
     }
@@ -74,7 +72,7 @@ function episodeLatents(nets: Networks, cfg: ModelConfig, set: EpisodeSet, episo
     refs = [];
   };
   for (const e of episodes) {
-    const frames = set.episodes[e].length - (set.episodes[e].tail ?? 0) + 1;
+    const frames = framesTo(set, e);
     if (refs.length + frames > ENCODE_FRAMES) flush();
     group.push(e);
     for (let t = 0; t < frames; t++) refs.push({ episode: e, start: t });
@@ -86,7 +84,7 @@ function episodeLatents(nets: Networks, cfg: ModelConfig, set: EpisodeSet, episo
 function pairRows(eps: EpisodeLatents[], D: number, S: number, threshold: number, max: number, rng: Rng): { x: Matrix; y: Matrix } {
   const all: [EpisodeLatents, number, number][] = [];
   for (const e of eps) for (const [t, g] of approachPairs(e, D, S, threshold)) all.push([e, t, g]);
-  const kept = pick(all, max, rng);
+  const kept = rng.subset(all, max);
   const B = D - S;
   const x = new Float32Array(kept.length * 2 * S), y = new Float32Array(kept.length * B);
   kept.forEach(([e, t, g], i) => {
@@ -108,10 +106,10 @@ export function refitApproachHead(nets: Networks, cfg: ModelConfig, set: Episode
   nets.approach = undefined;
   const D = cfg.encoder.latentDim;
   const S = sceneDimsOf(cfg.encoder);
-  const metrics: ApproachMetrics = { fitted: false, trainPairs: 0, valPairs: 0, r2: null };
+  const metrics: ApproachMetrics = { fitted: false, trainPairs: 0, valPairs: 0, steps: 0, r2: null };
   if (S >= D || cfg.kind !== 'jepa') return metrics;
   const rng = new Rng(seed + 11);
-  const trainEps = episodeLatents(nets, cfg, set, pick(split.train, budget.episodes, rng), norm);
+  const trainEps = episodeLatents(nets, cfg, set, rng.subset(split.train, budget.episodes), norm);
   const threshold = motionThreshold(trainEps, D, S);
   const train = pairRows(trainEps, D, S, threshold, budget.pairs, rng);
   metrics.trainPairs = train.x.rows;
@@ -121,7 +119,8 @@ export function refitApproachHead(nets: Networks, cfg: ModelConfig, set: Episode
   const head = trainApproachHead(train.x, train.y, { ...APPROACH_FIT_DEFAULTS, seed, steps });
   nets.approach = head;
   metrics.fitted = true;
-  const valEps = episodeLatents(nets, cfg, set, pick(split.val, Math.max(1, Math.floor(budget.episodes / 4)), rng), norm);
+  metrics.steps = steps;
+  const valEps = episodeLatents(nets, cfg, set, rng.subset(split.val, Math.max(1, Math.floor(budget.episodes / 4))), norm);
   const val = pairRows(valEps, D, S, threshold, Math.max(1, Math.floor(budget.pairs / 4)), rng);
   metrics.valPairs = val.x.rows;
   if (val.x.rows > 0) {
@@ -131,8 +130,9 @@ export function refitApproachHead(nets: Networks, cfg: ModelConfig, set: Episode
   return metrics;
 }
 
-export function approachHeadInfo(budget: ApproachFitBudget = APPROACH_BUDGET): ApproachHeadInfo {
-  return { hidden: APPROACH_FIT_DEFAULTS.hidden, inputs: 'scene+goal scene', output: 'body', steps: budget.steps, pairs: budget.pairs };
+/** `steps`: the fit's Adam steps (ApproachMetrics.steps). */
+export function approachHeadInfo(steps: number, budget: ApproachFitBudget = APPROACH_BUDGET): ApproachHeadInfo {
+  return { hidden: APPROACH_FIT_DEFAULTS.hidden, inputs: 'scene+goal scene', output: 'body', steps, pairs: budget.pairs };
 }
 
 /** One phrase for the train log line. */

@@ -83,9 +83,7 @@ function transitions(set: EpisodeSet, episodes: number[], max: number, seed: num
   let kept = neg;
   if (pos.length + neg.length > max) {
     const rng = new Rng(seed);
-    const want = Math.max(0, max - pos.length);
-    for (let i = 0; i < want; i++) { const j = rng.int(i, neg.length); [neg[i], neg[j]] = [neg[j], neg[i]]; }
-    kept = neg.slice(0, want);
+    kept = rng.subset(neg, Math.max(0, max - pos.length));
   }
   const refs = [...pos, ...kept];
   const baseRate = pos.length / Math.max(pos.length + neg.length, 1);

@@ -6,7 +6,7 @@ import { deriveSeed, Rng } from '../sim/rng.ts';
 import { UserError } from '../sim/errors.ts';
 import type { EnvSpec, EpisodeData } from '../sim/types.ts';
 import { saveCheckpoint, type CheckpointConfig } from './checkpoint.ts';
-import { approachHeadInfo, describeApproach, refitApproachHead, type ApproachMetrics } from './approachFit.ts';
+import { APPROACH_BUDGET, approachHeadInfo, describeApproach, refitApproachHead, type ApproachMetrics } from './approachFit.ts';
 import { describeFailure, failureHeadInfo, refitFailureHead, type FailureMetrics } from './failureFit.ts';
 import { defaultEncoderConfig, framesOf, type KeypointMap } from './model/encoder.ts';
 import { termNames, trainStep } from './model/jepa.ts';
@@ -174,7 +174,7 @@ export async function trainLoop(ctx: LoopContext, modelOpts: ModelOptions, loop:
         training: { step, steps: loop.steps, batch: loop.batch, lr: loop.lr, seed: loop.seed, backend: ctx.backend, seconds: prevSeconds + (performance.now() - t0) / 1000, samples },
         metrics: last ? { ...last } as unknown as Record<string, unknown> : null, commandLine: ctx.commandLine,
         ...(nets.failure ? { failure: failureHeadInfo(ctx.spec, headBudget) } : {}),
-        ...(nets.approach ? { approach: approachHeadInfo() } : {}),
+        ...(nets.approach ? { approach: approachHeadInfo(last?.val.approach?.steps ?? APPROACH_BUDGET.steps) } : {}),
       }, {
         'metrics.jsonl': history.map((h) => JSON.stringify(h)).join('\n') + '\n',
         'training.svg': trainingChartSvg(points, `${cfg.kind} (${cfg.obs}, reg ${cfg.reg})`),

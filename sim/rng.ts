@@ -62,6 +62,17 @@ export class Rng {
     return items[this.int(0, items.length)];
   }
 
+  /**
+   * `k` of `items` without replacement, in draw order (a partial Fisher-Yates on a copy); all of
+   * them, in their order and without a draw, when there are no more than `k`.
+   */
+  subset<T>(items: readonly T[], k: number): T[] {
+    if (items.length <= k) return [...items];
+    const a = [...items];
+    for (let i = 0; i < k; i++) { const j = this.int(i, a.length); [a[i], a[j]] = [a[j], a[i]]; }
+    return a.slice(0, k);
+  }
+
   /** A child generator whose stream is independent of later draws from this one. */
   fork(salt: number): Rng {
     return new Rng((this.nextUint32() ^ Math.imul(salt | 0, 0x27d4eb2d)) >>> 0);

@@ -151,10 +151,10 @@ export function modelCost(spec: ModelCostSpec): CostFn {
         dist = tf.add(dist, tf.mul(tf.reshape(kp, [horizon, n]), keypointWeight)) as tf.Tensor2D;
       }
       if (approachTarget && scene !== undefined) {
-        const rows = horizon * n;
-        const target = approachTarget(tf.slice(all, [0, 0], [rows, scene]) as tf.Tensor2D, tf.slice(goal, [0, 0], [1, scene]) as tf.Tensor2D);
-        const body = tf.slice(all, [0, scene], [rows, model.latentDim - scene]);
-        const off = tf.sqrt(tf.sum(tf.square(tf.sub(body, target)), 1));
+        // `compared` and `target` are already the predicted and the goal scene parts.
+        const where = approachTarget(compared, target);
+        const body = tf.slice(all, [0, scene], [horizon * n, model.latentDim - scene]);
+        const off = tf.sqrt(tf.sum(tf.square(tf.sub(body, where)), 1));
         dist = tf.add(dist, tf.mul(tf.reshape(off, [horizon, n]), approachWeight)) as tf.Tensor2D;
       }
       let acc = tf.reshape(tf.matMul(tf.tensor2d(weights, [1, horizon]), dist), [n]) as tf.Tensor1D;
