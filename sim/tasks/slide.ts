@@ -19,8 +19,12 @@ import {
 export const SLIDE_SUCCESS_RADIUS = 0.03;
 export const SLIDE_MAX_TILT = 10 * DEG;
 export const SLIDE_FALLEN_TILT = 45 * DEG;
-/** The planners' height spread for slide-like tasks (TaskPlannerDefaults.heightStd). */
-export const SLIDE_PLANNER_HEIGHT_STD = 0.2;
+/**
+ * The planners' height spread for slide-like tasks (TaskPlannerDefaults.heightStd): the pusher
+ * keeps the sliding height it starts at, since a wider spread lets it climb while pushing fast
+ * and the predictor does not foresee the fall that causes (docs/planning.md, Push height).
+ */
+export const SLIDE_PLANNER_HEIGHT_STD = 0.01;
 /** Pusher start heights (m): low enough that a push slides the bottle (tipping starts ~7 cm). */
 export const SLIDE_START_HEIGHTS: readonly [number, number] = [0.015, 0.045];
 
