@@ -1,0 +1,53 @@
+// examples/tipAnySide.ts, tip with the pusher starting on any side: loaded as a path, as
+// `--tasks examples/tipAnySide.ts` loads it, and its starts compared with tip's.
+import { describe, expect, it } from 'vitest';
+import { Env } from '../../sim/env.ts';
+import { loadTask } from '../../sim/tasks/registry.ts';
+import tip from '../../sim/tasks/tip.ts';
+import type { TaskDefinition } from '../../sim/task.ts';
+
+/** Per reset: how far (deg) the pusher's start is from the side opposite the heading, and its distance (m) from the bottle. */
+async function starts(task: TaskDefinition, n: number): Promise<{ off: number; dist: number; pusher: number[] }[]> {
+  const env = await Env.create({ task, renderDepth: false });
+  try {
+    return Array.from({ length: n }, (_, i) => {
+      const obs = env.reset(100 + i);
+      const [hx, hz] = env.goal();
+      const [bx, bz] = [obs.state[0], obs.state[2]];
+      const [px, pz] = [obs.proprio[0], obs.proprio[2]];
+      const behind = Math.atan2(-hz, -hx);
+      const at = Math.atan2(pz - bz, px - bx);
+      const off = Math.abs(Math.atan2(Math.sin(at - behind), Math.cos(at - behind))) * (180 / Math.PI);
+      return { off, dist: Math.hypot(px - bx, pz - bz), pusher: Array.from(obs.proprio) };
+    });
+  } finally {
+    env.free();
+  }
+}
+
+describe('examples/tipAnySide.ts', () => {
+  it('loads as tip with its own id and tip\'s goal, success and planner defaults', async () => {
+    const task = await loadTask('examples/tipAnySide.ts');
+    expect(task.id).toBe('tip-any-side');
+    expect(task.goalLabels).toEqual(tip.goalLabels);
+    expect(task.maxSteps).toBe(tip.maxSteps);
+    expect(task.plannerDefaults).toEqual(tip.plannerDefaults);
+  });
+
+  it('starts the pusher 6-8 cm from the bottle on every side, where tip starts it opposite the heading', async () => {
+    const task = await loadTask('examples/tipAnySide.ts');
+    const any = await starts(task, 60);
+    const own = await starts(tip, 60);
+    for (const s of [...any, ...own]) {
+      expect(s.dist).toBeGreaterThan(0.055);
+      expect(s.dist).toBeLessThan(0.085);
+    }
+    expect(Math.max(...own.map((s) => s.off))).toBeLessThan(26);
+    // Uniform over the circle: about a third of the starts are over 120 deg from tip's side.
+    expect(any.filter((s) => s.off > 120).length).toBeGreaterThan(10);
+    expect(any.filter((s) => s.off < 60).length).toBeGreaterThan(10);
+    // The same reset seed gives the same start.
+    const again = await starts(task, 5);
+    expect(again.map((s) => s.pusher)).toEqual(any.slice(0, 5).map((s) => s.pusher));
+  });
+});
