@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { Env } from '../../sim/env.ts';
 import { loadTask } from '../../sim/tasks/registry.ts';
+import { BOTTLE_STATE_INDEX as I, DEG, angleDiff } from '../../sim/tasks/bottle.ts';
 import tip from '../../sim/tasks/tip.ts';
 import type { TaskDefinition } from '../../sim/task.ts';
 
@@ -13,11 +14,9 @@ async function starts(task: TaskDefinition, n: number): Promise<{ off: number; d
     return Array.from({ length: n }, (_, i) => {
       const obs = env.reset(100 + i);
       const [hx, hz] = env.goal();
-      const [bx, bz] = [obs.state[0], obs.state[2]];
+      const [bx, bz] = [obs.state[I.x], obs.state[I.z]];
       const [px, pz] = [obs.proprio[0], obs.proprio[2]];
-      const behind = Math.atan2(-hz, -hx);
-      const at = Math.atan2(pz - bz, px - bx);
-      const off = Math.abs(Math.atan2(Math.sin(at - behind), Math.cos(at - behind))) * (180 / Math.PI);
+      const off = angleDiff(Math.atan2(pz - bz, px - bx), Math.atan2(-hz, -hx)) / DEG;
       return { off, dist: Math.hypot(px - bx, pz - bz), pusher: Array.from(obs.proprio) };
     });
   } finally {
@@ -31,6 +30,7 @@ describe('examples/tipAnySide.ts', () => {
     expect(task.id).toBe('tip-any-side');
     expect(task.goalLabels).toEqual(tip.goalLabels);
     expect(task.maxSteps).toBe(tip.maxSteps);
+    expect(task.evaluate).toBe(tip.evaluate);
     expect(task.plannerDefaults).toEqual(tip.plannerDefaults);
   });
 
