@@ -59,6 +59,11 @@ function goalGeometry(gx: number, gz: number, hx: number, hz: number): { heading
   return { heading, spot: [gx - BOTTLE.tipReach * Math.cos(heading), gz - BOTTLE.tipReach * Math.sin(heading)] };
 }
 
+/** The spot (x, z) the bottle must stand on before it tips, from the goal vector. */
+export function slideThenTipSpot(goal: Float32Array): [number, number] {
+  return goalGeometry(goal[0], goal[1], goal[2], goal[3]).spot;
+}
+
 /**
  * Progress in metres, from the bottle's centre (x, z), tilt and lean heading (rad): how far the
  * spot it stands on (its centre less what tipping about its bottom edge has carried along the
