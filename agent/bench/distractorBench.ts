@@ -23,7 +23,7 @@ import type { MetricsRecord } from '../trainLoop.ts';
 const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../cli.ts');
 const PLANNERS = ['jepa-cem', 'generative-cem'] as const;
 
-interface Options { task: string; levels: number[]; episodes: number; steps: number; benchEpisodes: number; seed: number; benchSeed: number; out: string; workers?: number }
+interface Options { task: string; levels: number[]; episodes: number; steps: number; keypoints: number; benchEpisodes: number; seed: number; benchSeed: number; out: string; workers?: number }
 
 /** Run `jepa-mpc <args>` in a child process (a fresh tfjs per command), its output passed through; returns the wall seconds. */
 function jepaMpc(args: string[]): Promise<number> {
@@ -43,10 +43,17 @@ function readJson<T>(path: string): T {
   return JSON.parse(readFileSync(path, 'utf8')) as T;
 }
 
-/** The checkpoint's last validation record, if it was trained to `steps`. */
-function finishedCheckpoint(dir: string, steps: number): MetricsRecord | undefined {
+/**
+ * The checkpoint's last validation record, if it was trained to `steps`; a checkpoint with other
+ * keypoints than asked is refused rather than reused.
+ */
+function finishedCheckpoint(dir: string, steps: number, keypoints: number): MetricsRecord | undefined {
   if (!existsSync(join(dir, 'config.json'))) return undefined;
-  const cfg = readJson<{ training: { step: number }; metrics?: MetricsRecord }>(join(dir, 'config.json'));
+  const cfg = readJson<{ training: { step: number }; metrics?: MetricsRecord; model?: { encoder?: { keypoints?: number } } }>(join(dir, 'config.json'));
+  const has = cfg.model?.encoder?.keypoints ?? 0;
+  if (has !== keypoints) {
+    throw new UserError(`'${dir}' was trained with ${has} keypoints, not ${keypoints}`, `remove '${dir}' (and its level's bench/) to train it again, or pass --keypoints ${has}`);
+  }
   return cfg.training.step === steps ? cfg.metrics : undefined;
 }
 
@@ -63,11 +70,12 @@ async function runLevel(o: Options, level: number): Promise<LevelRow[]> {
   for (const planner of PLANNERS) {
     // Each level's models are that task's own: bench finds them by the same per-task layout.
     const model = modelDirFor(dir, o.task, planner, 'per-task')!;
-    let m = finishedCheckpoint(model, o.steps);
+    const keypoints = planner === 'generative-cem' ? 0 : o.keypoints;
+    let m = finishedCheckpoint(model, o.steps, keypoints);
     if (!m) {
       trainSeconds[planner] = await jepaMpc(['train', '--data', data, '--out', model, '--steps', `${o.steps}`, '--eval-every', `${o.steps}`,
-        ...(planner === 'generative-cem' ? ['--model', 'generative'] : [])]);
-      m = finishedCheckpoint(model, o.steps);
+        ...(planner === 'generative-cem' ? ['--model', 'generative'] : ['--keypoints', `${o.keypoints}`])]);
+      m = finishedCheckpoint(model, o.steps, keypoints);
     } else {
       trainSeconds[planner] = m.seconds;
     }
@@ -96,8 +104,8 @@ function reportMarkdown(o: Options, rows: LevelRow[], wallSeconds: number): stri
     '# Planning under distractors',
     '',
     `Task ${o.task}; levels ${o.levels.join(', ')} (docs/distractors.md). Per level: \`collect --episodes ${o.episodes} --seed ${o.seed} --distractors L\`,`,
-    `then \`train --steps ${o.steps}\` of the JEPA and of the generative baseline (\`--model generative\`) on that data (batch and every other flag at`,
-    `their defaults, the same for both), then \`bench --episodes ${o.benchEpisodes} --seed ${o.benchSeed}\` of jepa-cem and generative-cem, whose`,
+    `then \`train --steps ${o.steps}\` of the JEPA (\`--keypoints ${o.keypoints}\`) and of the generative baseline (\`--model generative\`) on that data`,
+    `(batch and every other flag at their defaults, the same for both), then \`bench --episodes ${o.benchEpisodes} --seed ${o.benchSeed}\` of jepa-cem and generative-cem, whose`,
     'episodes render at the level their models were trained at. Probe R² and the probe prediction error come from the',
     'checkpoint\'s validation on held-out episodes of the same level: a linear probe reads the bottle from the latent; the',
     'prediction error is the RMSE of the bottle\'s (x, z) read from the latent the predictor rolled out h steps, against the',
@@ -121,6 +129,8 @@ async function main(): Promise<void> {
     .option('--levels <list>', `distractor levels, comma-separated (0-${MAX_DISTRACTOR_LEVEL})`, intListFlag(0, MAX_DISTRACTOR_LEVEL), [0, 1, 2, 3])
     .option('--episodes <n>', 'episodes collected per level', intFlag(10), 300)
     .option('--steps <n>', 'training steps of each model', intFlag(1), 1200)
+    // As models/world is trained; the generative model has no keypoints.
+    .option('--keypoints <n>', 'keypoints of the JEPA\'s depth encoder (train --keypoints)', intFlag(0, 16), 4)
     .option('--bench-episodes <n>', 'bench episodes per planner and level', intFlag(1), 30)
     .option('--seed <n>', 'collect seed', intFlag(0), 1)
     .option('--bench-seed <n>', 'bench evaluation seed (held-out starts)', intFlag(0), 1000)
