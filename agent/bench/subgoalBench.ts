@@ -14,7 +14,7 @@ import { loadWorldModel } from '../checkpoint.ts';
 import { envForModel, evalPlannerSeed, evalResetSeed } from '../plan.ts';
 import { keypointColumns, goalDims, rowDistance } from '../planners/energy.ts';
 import { createPlanner } from '../planners/factory.ts';
-import type { Planner } from '../planners/types.ts';
+import { ACTION_DIM, type Planner } from '../planners/types.ts';
 import type { WorldModel } from '../worldModel.ts';
 import { UserError, formatUserError, isUserError } from '../../sim/errors.ts';
 import { choiceFlag, floatFlag, floatListFlag, intFlag, textFlag } from '../../sim/flags.ts';
@@ -55,7 +55,7 @@ function rankPoses(model: WorldModel, lying: Env, standing: Env, o: Options): st
     });
     counted += 1;
     poses.forEach((_, j) => { sums[j][0] += d[0][j]; sums[j][1] += d[1][j]; });
-    const sub = poses.findIndex((p) => p.name.includes('subgoal'));
+    const sub = poses.findIndex((p) => p.subgoal);
     for (const m of [0, 1]) if (poses.every((p, j) => p.onTheWay || d[m][sub] < d[m][j])) beats[m] += 1;
   }
   if (counted === 0) throw new UserError(`none of the ${o.rankEpisodes} starts has all its poses inside the workspace`, 'pass a larger --rank-episodes');
@@ -94,7 +94,7 @@ function twoPhase(env: Env, standing: Env, slidePlanner: Planner, tipPlanner: Pl
     }
     const plan = planner.plan(obs, { previous });
     planner.advance(1);
-    const r = env.step(plan.actions.slice(0, 3));
+    const r = env.step(plan.actions.slice(0, ACTION_DIM));
     previous = obs;
     obs = r.observation;
     if (r.terminated || r.truncated) {

@@ -15,6 +15,8 @@ export interface Pose {
   heading: number;
   /** A pose the episode's goal can be reached from by a push or none (the subgoal, the goal); false for a fallen bottle elsewhere. */
   onTheWay: boolean;
+  /** The subgoal a hierarchy would aim for first (exactly one pose). */
+  subgoal?: true;
 }
 
 /**
@@ -28,7 +30,7 @@ export function slideThenTipPoses(start: readonly [number, number], goal: Float3
   const toGoal = Math.atan2(goal[1] - bz, goal[0] - bx);
   return [
     { name: 'the goal: lying, tipped from the spot toward the heading', kind: 'lying', x: sx, z: sz, heading, onTheWay: true },
-    { name: 'standing on the spot (the subgoal)', kind: 'standing', x: sx, z: sz, heading: 0, onTheWay: true },
+    { name: 'standing on the spot (the subgoal)', kind: 'standing', x: sx, z: sz, heading: 0, onTheWay: true, subgoal: true },
     { name: 'standing at the start', kind: 'standing', x: bx, z: bz, heading: 0, onTheWay: true },
     { name: 'lying, tipped from the spot the other way', kind: 'lying', x: sx, z: sz, heading: heading + Math.PI, onTheWay: false },
     { name: 'lying, tipped from the spot 90 deg off', kind: 'lying', x: sx, z: sz, heading: heading + Math.PI / 2, onTheWay: false },
@@ -65,7 +67,7 @@ export function renderPoses(poses: readonly Pose[], lyingEnv: Env, standingEnv: 
   }
 }
 
-/** Where the bottle stands (x, z) in a bottle task's state vector, and whether it is upright within `maxTilt` (rad). */
+/** Whether a bottle task's state has the bottle's centre within `radius` of (x, z) and its tilt under `maxTilt` (rad). */
 export function standsAt(state: Float32Array, x: number, z: number, radius: number, maxTilt: number): boolean {
   const I = BOTTLE_STATE_INDEX;
   return Math.hypot(state[I.x] - x, state[I.z] - z) < radius && state[I.tilt] < maxTilt;

@@ -26,7 +26,8 @@ describe('slide-then-tip posed end states', () => {
     const [gx, gz] = slideThenTipSpot(goal);
     expect(gx).toBeCloseTo(0.1, 6);
     expect(gz).toBeCloseTo(0.05 - STANDARD_BOTTLE.tipReach, 6);
-    const sub = poses.find((p) => p.name.includes('subgoal'))!;
+    const sub = poses.find((p) => p.subgoal)!;
+    expect(poses.filter((p) => p.subgoal)).toHaveLength(1);
     expect([sub.kind, sub.x, sub.z]).toEqual(['standing', gx, gz]);
     expect(poses[0]).toMatchObject({ kind: 'lying', x: gx, z: gz, onTheWay: true });
     for (const p of poses.filter((q) => !q.onTheWay)) {
