@@ -27,23 +27,28 @@ function positionColumns(probeSpec: ProbeSpec, stateLabels: readonly string[]): 
 
 /**
  * `state` is the windows' raw state, time-major (row t * B + b, `stateLabels.length` columns), as
- * trainData's Batch holds it. Undefined when the probe does not read the bottle's x and z.
+ * trainData's Batch holds it. Only windows whose frame at t + h passes `shows` (validate's
+ * probeTargetTest: the bottle exists and is in view) are scored. Undefined when the probe does not
+ * read the bottle's x and z.
  */
 export function probePredictionError(probe: FittedProbe, probeSpec: ProbeSpec, stateLabels: readonly string[], latentDim: number,
-  rolled: readonly RolledLatents[], state: Float32Array, B: number): ProbePredictionError[] | undefined {
+  rolled: readonly RolledLatents[], state: Float32Array, B: number,
+  shows: (state: Float32Array, offset: number) => boolean = () => true): ProbePredictionError[] | undefined {
   const cols = positionColumns(probeSpec, stateLabels);
   if (!cols || B === 0) return undefined;
   const S = stateLabels.length;
   const rmse = (z: Float32Array, h: number): number => {
     const read = linearPredict({ rows: B, cols: latentDim, data: z }, probe.W, probe.b, probe.outputs);
-    let sq = 0;
+    let sq = 0, n = 0;
     for (let b = 0; b < B; b++) {
       const row = (h * B + b) * S;
+      if (!shows(state, row)) continue;
+      n++;
       const dx = read[b * probe.outputs + cols.out[0]] - state[row + cols.state[0]];
       const dz = read[b * probe.outputs + cols.out[1]] - state[row + cols.state[1]];
       sq += dx * dx + dz * dz;
     }
-    return Math.sqrt(sq / B);
+    return n > 0 ? Math.sqrt(sq / n) : Number.NaN;
   };
   return rolled.map(({ h, predicted, encoded }) => ({ h, rmse: rmse(predicted, h), floor: rmse(encoded, h) }));
 }

@@ -3,6 +3,7 @@
 // episodes, scored on held-out ones) and the probe's read of the rolled-out latent
 // (probePrediction.ts). Everything a training run logs about model quality.
 import * as tf from '@tensorflow/tfjs';
+import { inView } from '../sim/cameraGeometry.ts';
 import { Rng } from '../sim/rng.ts';
 import { collapseMetrics, type CollapseMetrics, type Matrix } from './metrics.ts';
 import { applyEncoder, framesOf, sceneDimsOf } from './model/encoder.ts';
@@ -10,6 +11,7 @@ import type { ModelConfig, Networks } from './model/networks.ts';
 import { applyPredictor } from './model/predictor.ts';
 import { probePredictionError, type ProbePredictionError, type RolledLatents } from './probePrediction.ts';
 import { fitProbe, probeR2, selectColumns, type FittedProbe, type ProbeSpec } from './probes.ts';
+import type { EnvSpec } from '../sim/types.ts';
 import type { EpisodeSet, Normalization, WindowRef } from './trainData.ts';
 
 export interface ValidationResult {
@@ -55,17 +57,46 @@ export function encodeFrames(nets: Networks, cfg: ModelConfig, set: EpisodeSet, 
   return { z: { rows: frames.length, cols: cfg.encoder.latentDim, data }, state: b.state };
 }
 
+/** A test on one frame's state row (`offset` into an episode's state). */
+export type FrameTest = (state: ArrayLike<number>, offset: number) => boolean;
+
+/** The object still exists: not after a burst (the state keeps its last pose, the image shows fragments). */
+export function objectExists(spec: EnvSpec): FrameTest {
+  const burst = spec.stateLabels.indexOf('burst');
+  return (st, o) => !(burst >= 0 && st[o + burst] > 0.5);
+}
+
 /**
- * Frames for the probes, leaving out those after a burst: the bottle no longer exists there (the
- * state keeps its last pose, the image shows fragments), so its position is no target.
+ * The frame shows the object: it exists, and its centre (state x, y, z) is inside the camera's
+ * view, not pushed off the part of the table the camera sees, where no pixel tells where it is.
+ * Frames that fail are no probe target.
  */
-function sampleFrames(set: EpisodeSet, episodes: number[], max: number, seed: number): WindowRef[] {
-  const burst = set.spec.stateLabels.indexOf('burst');
+export function showsObject(spec: EnvSpec): FrameTest {
+  const exists = objectExists(spec);
+  const [xi, yi, zi] = ['x', 'y', 'z'].map((l) => spec.stateLabels.indexOf(l));
+  if (xi < 0 || yi < 0 || zi < 0) return exists;
+  return (st, o) => exists(st, o) && inView(spec.camera, [st[o + xi], st[o + yi], st[o + zi]]);
+}
+
+/** Fewer held-out frames in view than this and a task's x, y, z are taken to place nothing the camera sees. */
+const MIN_PROBE_FRAMES = 50;
+
+function framesWhere(set: EpisodeSet, episodes: number[], keep: FrameTest): WindowRef[] {
   const S = set.stateDim;
-  const all = set.windows(episodes, 0).filter((r) => burst < 0 || !(set.episodes[r.episode].state[r.start * S + burst] > 0.5));
+  return set.windows(episodes, 0).filter((r) => keep(set.episodes[r.episode].state, r.start * S));
+}
+
+function sampleFrames(set: EpisodeSet, episodes: number[], max: number, seed: number, keep: FrameTest): WindowRef[] {
+  const all = framesWhere(set, episodes, keep);
   if (all.length <= max) return all;
   const rng = new Rng(seed);
   return Array.from({ length: max }, () => all[rng.int(0, all.length)]);
+}
+
+/** The probe's target frames: those that show the object, or, for a task whose x, y, z never land in view, those where it exists. */
+export function probeTargetTest(set: EpisodeSet, val: number[]): FrameTest {
+  const shows = showsObject(set.spec);
+  return framesWhere(set, val, shows).length >= MIN_PROBE_FRAMES ? shows : objectExists(set.spec);
 }
 
 export function validate(nets: Networks, cfg: ModelConfig, set: EpisodeSet, split: { train: number[]; val: number[] },
@@ -97,13 +128,15 @@ export function validate(nets: Networks, cfg: ModelConfig, set: EpisodeSet, spli
     }
     return out;
   });
-  const valFrames = encodeFrames(nets, cfg, set, sampleFrames(set, split.val, 2000, seed + 1), norm);
-  const trainFrames = encodeFrames(nets, cfg, set, sampleFrames(set, split.train, 4000, seed + 2), norm);
-  // Collapse is judged on the learned scene dims only: the body dims (normalized proprio) never
-  // collapse and would hide a collapsed scene part.
-  const collapse = collapseMetrics(leadingColumns(valFrames.z, sceneDimsOf(cfg.encoder)));
+  // Collapse is judged on every frame where the object exists, and on the learned scene dims
+  // only: the body dims (normalized proprio) never collapse and would hide a collapsed scene part.
+  const collapseFrames = encodeFrames(nets, cfg, set, sampleFrames(set, split.val, 2000, seed + 1, objectExists(set.spec)), norm);
+  const collapse = collapseMetrics(leadingColumns(collapseFrames.z, sceneDimsOf(cfg.encoder)));
+  const targets = probeTargetTest(set, split.val);
+  const valFrames = encodeFrames(nets, cfg, set, sampleFrames(set, split.val, 2000, seed + 1, targets), norm);
+  const trainFrames = encodeFrames(nets, cfg, set, sampleFrames(set, split.train, 4000, seed + 2, targets), norm);
   const probe = fitProbe(trainFrames.z, selectColumns(trainFrames.state, set.stateDim, probeSpec.columns));
   const r2 = probeR2(probe, valFrames.z, selectColumns(valFrames.state, set.stateDim, probeSpec.columns));
-  const probePrediction = probePredictionError(probe, probeSpec, set.spec.stateLabels, cfg.encoder.latentDim, rolled, batch.state, B);
+  const probePrediction = probePredictionError(probe, probeSpec, set.spec.stateLabels, cfg.encoder.latentDim, rolled, batch.state, B, targets);
   return { horizons, collapse, probeR2: Object.fromEntries(probeSpec.labels.map((l, i) => [l, r2[i]])), probe, ...(probePrediction ? { probePrediction } : {}) };
 }

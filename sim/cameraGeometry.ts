@@ -1,6 +1,6 @@
 // Geometry for the depth camera: small vector helpers, and conservative per-pixel tests that let
 // the camera skip rays which cannot hit a round body.
-import type { ShapeDescription, Vec3 } from './types.ts';
+import type { CameraSpec, ShapeDescription, Vec3 } from './types.ts';
 
 export type Vec3Like = { x: number; y: number; z: number };
 export type QuatLike = { x: number; y: number; z: number; w: number };
@@ -21,6 +21,38 @@ export function normalize(a: Vec3): Vec3 {
 }
 export function dot(a: Vec3, b: Vec3): number {
   return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+}
+
+/**
+ * The camera's orthonormal frame: looking along `forward`, `right` horizontal, `up` completing it.
+ * A camera looking straight down has no horizontal from the world's up; its image's top is then
+ * the table's far side (-z), as for a camera tilted down from the front.
+ */
+export function cameraFrame(spec: Pick<CameraSpec, 'position' | 'target'>): { forward: Vec3; right: Vec3; up: Vec3 } {
+  const forward = normalize(sub(spec.target, spec.position));
+  const side = cross(forward, [0, 1, 0]);
+  const right = Math.hypot(...side) > 1e-9 ? normalize(side) : normalize(cross(forward, [0, 0, -1]));
+  return { forward, right, up: cross(right, forward) };
+}
+
+/**
+ * Screen position [row, column] (pixel units, pixel centres at integers) of a world point, and
+ * its distance along the view axis (negative behind the camera).
+ */
+export function projectPoint(spec: CameraSpec, p: Vec3): { row: number; col: number; ahead: number } {
+  const { forward, right, up } = cameraFrame(spec);
+  const tanHalf = Math.tan((spec.fovDeg * Math.PI) / 360);
+  const d = sub(p, spec.position);
+  const ahead = dot(d, forward);
+  const xs = dot(d, right) / ahead / (tanHalf * (spec.width / spec.height));
+  const ys = dot(d, up) / ahead / tanHalf;
+  return { row: ((1 - ys) / 2) * spec.height - 0.5, col: ((xs + 1) / 2) * spec.width - 0.5, ahead };
+}
+
+/** Whether a world point projects inside the image (in front of the camera, within its edges). */
+export function inView(spec: CameraSpec, p: Vec3): boolean {
+  const { row, col, ahead } = projectPoint(spec, p);
+  return ahead > 0 && row >= -0.5 && row <= spec.height - 0.5 && col >= -0.5 && col <= spec.width - 0.5;
 }
 
 /** Rotate v by the unit quaternion q (x, y, z, w). */

@@ -7,7 +7,7 @@
 // second world (the distractors, sim/distractors.ts) are rendered the same way and composited by
 // the nearest range, so the image is that of both worlds together.
 import RAPIER from '@dimforge/rapier3d-compat';
-import { PAD, allRows, cross, dot, normalize, rotate, roundRayBound, sub, type QuatLike, type Vec3Like } from './cameraGeometry.ts';
+import { PAD, allRows, cameraFrame, dot, normalize, projectPoint, rotate, roundRayBound, sub, type QuatLike, type Vec3Like } from './cameraGeometry.ts';
 import type { Scene, SceneBody } from './scene.ts';
 import type { CameraSpec, Vec3 } from './types.ts';
 
@@ -61,9 +61,7 @@ export class DepthCamera {
   constructor(spec: CameraSpec) {
     this.spec = spec;
     const { width: W, height: H } = spec;
-    this.forward = normalize(sub(spec.target, spec.position));
-    this.right = normalize(cross(this.forward, [0, 1, 0]));
-    this.up = cross(this.right, this.forward);
+    ({ forward: this.forward, right: this.right, up: this.up } = cameraFrame(spec));
     this.tanHalf = Math.tan((spec.fovDeg * Math.PI) / 360);
     const aspect = W / H;
     this.dirs = new Float64Array(W * H * 3);
@@ -186,11 +184,8 @@ export class DepthCamera {
 
   /** Screen position [row, column] (pixel units, pixel centres at integers) of a world point. */
   project(p: Vec3): [number, number] {
-    const d = sub(p, this.spec.position);
-    const zc = dot(d, this.forward);
-    const xs = dot(d, this.right) / zc / (this.tanHalf * (this.spec.width / this.spec.height));
-    const ys = dot(d, this.up) / zc / this.tanHalf;
-    return [((1 - ys) / 2) * this.spec.height - 0.5, ((xs + 1) / 2) * this.spec.width - 0.5];
+    const { row, col } = projectPoint(this.spec, p);
+    return [row, col];
   }
 
   /** Depth image (row-major, top row first) of the scene, and of `extra`'s bodies, as they are now. */

@@ -32,6 +32,17 @@ describe('probePredictionError', () => {
     expect(formatProbePrediction([e])).toMatch(/probe pred\. error h1 0\.035 \(floor 0\.000\) m/);
   });
 
+  it('scores only the windows whose frame at t + h shows the bottle', () => {
+    const encoded = Float32Array.from([0.05, 1.2, -0.05, 1]);
+    const predicted = Float32Array.from([0.065, 1.24, -0.05, 1]);
+    const rolled = [{ h: 1, predicted, encoded }];
+    // Window 1's true frame (row 3) is dropped: only window 0's error (0.05) is left.
+    const [first] = probePredictionError(probe, spec, labels, 2, rolled, state, 2, (_s, o) => o !== 3 * 3)!;
+    expect(first.rmse).toBeCloseTo(0.05, 6);
+    const [none] = probePredictionError(probe, spec, labels, 2, rolled, state, 2, () => false)!;
+    expect(none.rmse).toBeNaN();
+  });
+
   it('is absent when the probe does not read the bottle x and z', () => {
     const other = { columns: [0, 1], labels: ['bottle_x', 'tilt'] };
     expect(probePredictionError(probe, other, labels, 2, [], state, 2)).toBeUndefined();
