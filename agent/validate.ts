@@ -5,13 +5,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { inView } from '../sim/cameraGeometry.ts';
 import { Rng } from '../sim/rng.ts';
+import type { EnvSpec } from '../sim/types.ts';
 import { collapseMetrics, type CollapseMetrics, type Matrix } from './metrics.ts';
 import { applyEncoder, framesOf, sceneDimsOf } from './model/encoder.ts';
 import type { ModelConfig, Networks } from './model/networks.ts';
 import { applyPredictor } from './model/predictor.ts';
 import { probePredictionError, type ProbePredictionError, type RolledLatents } from './probePrediction.ts';
 import { fitProbe, probeR2, selectColumns, type FittedProbe, type ProbeSpec } from './probes.ts';
-import type { EnvSpec } from '../sim/types.ts';
 import type { EpisodeSet, Normalization, WindowRef } from './trainData.ts';
 
 export interface ValidationResult {

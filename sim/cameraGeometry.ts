@@ -1,5 +1,6 @@
-// Geometry for the depth camera: small vector helpers, and conservative per-pixel tests that let
-// the camera skip rays which cannot hit a round body.
+// Geometry for the depth camera: small vector helpers, the pinhole projection (where a world point
+// lands in the image, and whether it is in view), and conservative per-pixel tests that let the
+// camera skip rays which cannot hit a round body.
 import type { CameraSpec, ShapeDescription, Vec3 } from './types.ts';
 
 export type Vec3Like = { x: number; y: number; z: number };
