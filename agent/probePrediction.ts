@@ -28,7 +28,7 @@ function positionColumns(probeSpec: ProbeSpec, stateLabels: readonly string[]): 
 /**
  * `state` is the windows' raw state, time-major (row t * B + b, `stateLabels.length` columns), as
  * trainData's Batch holds it. Only windows whose frame at t + h passes `shows` (validate's
- * probeTargetTest: the bottle exists and is in view) are scored. Undefined when the probe does not
+ * probeTargets: the bottle exists and is in view) are scored. Undefined when the probe does not
  * read the bottle's x and z.
  */
 export function probePredictionError(probe: FittedProbe, probeSpec: ProbeSpec, stateLabels: readonly string[], latentDim: number,

@@ -3,7 +3,7 @@
 // episodes, scored on held-out ones) and the probe's read of the rolled-out latent
 // (probePrediction.ts). Everything a training run logs about model quality.
 import * as tf from '@tensorflow/tfjs';
-import { inView } from '../sim/cameraGeometry.ts';
+import { CameraProjection } from '../sim/cameraGeometry.ts';
 import { Rng } from '../sim/rng.ts';
 import type { EnvSpec } from '../sim/types.ts';
 import { collapseMetrics, type CollapseMetrics, type Matrix } from './metrics.ts';
@@ -75,7 +75,8 @@ export function showsObject(spec: EnvSpec): FrameTest {
   const exists = objectExists(spec);
   const [xi, yi, zi] = ['x', 'y', 'z'].map((l) => spec.stateLabels.indexOf(l));
   if (xi < 0 || yi < 0 || zi < 0) return exists;
-  return (st, o) => exists(st, o) && inView(spec.camera, [st[o + xi], st[o + yi], st[o + zi]]);
+  const view = new CameraProjection(spec.camera);
+  return (st, o) => exists(st, o) && view.sees(st[o + xi], st[o + yi], st[o + zi]);
 }
 
 /** Fewer held-out frames in view than this and a task's x, y, z are taken to place nothing the camera sees. */
@@ -86,17 +87,22 @@ function framesWhere(set: EpisodeSet, episodes: number[], keep: FrameTest): Wind
   return set.windows(episodes, 0).filter((r) => keep(set.episodes[r.episode].state, r.start * S));
 }
 
-function sampleFrames(set: EpisodeSet, episodes: number[], max: number, seed: number, keep: FrameTest): WindowRef[] {
-  const all = framesWhere(set, episodes, keep);
+function sampleFrames(all: WindowRef[], max: number, seed: number): WindowRef[] {
   if (all.length <= max) return all;
   const rng = new Rng(seed);
   return Array.from({ length: max }, () => all[rng.int(0, all.length)]);
 }
 
-/** The probe's target frames: those that show the object, or, for a task whose x, y, z never land in view, those where it exists. */
-export function probeTargetTest(set: EpisodeSet, val: number[]): FrameTest {
+/**
+ * The probe's target frames among the held-out episodes, and the test that picked them: frames
+ * that show the object, or, for a task whose x, y, z never land in view, those where it exists.
+ */
+export function probeTargets(set: EpisodeSet, val: number[]): { test: FrameTest; frames: WindowRef[] } {
   const shows = showsObject(set.spec);
-  return framesWhere(set, val, shows).length >= MIN_PROBE_FRAMES ? shows : objectExists(set.spec);
+  const frames = framesWhere(set, val, shows);
+  if (frames.length >= MIN_PROBE_FRAMES) return { test: shows, frames };
+  const exists = objectExists(set.spec);
+  return { test: exists, frames: framesWhere(set, val, exists) };
 }
 
 export function validate(nets: Networks, cfg: ModelConfig, set: EpisodeSet, split: { train: number[]; val: number[] },
@@ -130,13 +136,13 @@ export function validate(nets: Networks, cfg: ModelConfig, set: EpisodeSet, spli
   });
   // Collapse is judged on every frame where the object exists, and on the learned scene dims
   // only: the body dims (normalized proprio) never collapse and would hide a collapsed scene part.
-  const collapseFrames = encodeFrames(nets, cfg, set, sampleFrames(set, split.val, 2000, seed + 1, objectExists(set.spec)), norm);
+  const collapseFrames = encodeFrames(nets, cfg, set, sampleFrames(framesWhere(set, split.val, objectExists(set.spec)), 2000, seed + 1), norm);
   const collapse = collapseMetrics(leadingColumns(collapseFrames.z, sceneDimsOf(cfg.encoder)));
-  const targets = probeTargetTest(set, split.val);
-  const valFrames = encodeFrames(nets, cfg, set, sampleFrames(set, split.val, 2000, seed + 1, targets), norm);
-  const trainFrames = encodeFrames(nets, cfg, set, sampleFrames(set, split.train, 4000, seed + 2, targets), norm);
+  const targets = probeTargets(set, split.val);
+  const valFrames = encodeFrames(nets, cfg, set, sampleFrames(targets.frames, 2000, seed + 1), norm);
+  const trainFrames = encodeFrames(nets, cfg, set, sampleFrames(framesWhere(set, split.train, targets.test), 4000, seed + 2), norm);
   const probe = fitProbe(trainFrames.z, selectColumns(trainFrames.state, set.stateDim, probeSpec.columns));
   const r2 = probeR2(probe, valFrames.z, selectColumns(valFrames.state, set.stateDim, probeSpec.columns));
-  const probePrediction = probePredictionError(probe, probeSpec, set.spec.stateLabels, cfg.encoder.latentDim, rolled, batch.state, B, targets);
+  const probePrediction = probePredictionError(probe, probeSpec, set.spec.stateLabels, cfg.encoder.latentDim, rolled, batch.state, B, targets.test);
   return { horizons, collapse, probeR2: Object.fromEntries(probeSpec.labels.map((l, i) => [l, r2[i]])), probe, ...(probePrediction ? { probePrediction } : {}) };
 }

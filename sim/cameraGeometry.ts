@@ -25,35 +25,49 @@ export function dot(a: Vec3, b: Vec3): number {
 }
 
 /**
- * The camera's orthonormal frame: looking along `forward`, `right` horizontal, `up` completing it.
- * A camera looking straight down has no horizontal from the world's up; its image's top is then
- * the table's far side (-z), as for a camera tilted down from the front.
+ * A pinhole camera's frame and projection, computed once per camera: looking along `forward`,
+ * `right` horizontal, `up` completing it. A camera looking straight down has no horizontal from
+ * the world's up; its image's top is then the table's far side (-z), as for a camera tilted down
+ * from the front.
  */
-export function cameraFrame(spec: Pick<CameraSpec, 'position' | 'target'>): { forward: Vec3; right: Vec3; up: Vec3 } {
-  const forward = normalize(sub(spec.target, spec.position));
-  const side = cross(forward, [0, 1, 0]);
-  const right = Math.hypot(...side) > 1e-9 ? normalize(side) : normalize(cross(forward, [0, 0, -1]));
-  return { forward, right, up: cross(right, forward) };
-}
+export class CameraProjection {
+  readonly forward: Vec3;
+  readonly right: Vec3;
+  readonly up: Vec3;
+  /** tan of half the vertical field of view. */
+  readonly tanHalf: number;
+  private readonly spec: CameraSpec;
 
-/**
- * Screen position [row, column] (pixel units, pixel centres at integers) of a world point, and
- * its distance along the view axis (negative behind the camera).
- */
-export function projectPoint(spec: CameraSpec, p: Vec3): { row: number; col: number; ahead: number } {
-  const { forward, right, up } = cameraFrame(spec);
-  const tanHalf = Math.tan((spec.fovDeg * Math.PI) / 360);
-  const d = sub(p, spec.position);
-  const ahead = dot(d, forward);
-  const xs = dot(d, right) / ahead / (tanHalf * (spec.width / spec.height));
-  const ys = dot(d, up) / ahead / tanHalf;
-  return { row: ((1 - ys) / 2) * spec.height - 0.5, col: ((xs + 1) / 2) * spec.width - 0.5, ahead };
-}
+  constructor(spec: CameraSpec) {
+    this.spec = spec;
+    this.forward = normalize(sub(spec.target, spec.position));
+    const side = cross(this.forward, [0, 1, 0]);
+    this.right = Math.hypot(...side) > 1e-9 ? normalize(side) : normalize(cross(this.forward, [0, 0, -1]));
+    this.up = cross(this.right, this.forward);
+    this.tanHalf = Math.tan((spec.fovDeg * Math.PI) / 360);
+  }
 
-/** Whether a world point projects inside the image (in front of the camera, within its edges). */
-export function inView(spec: CameraSpec, p: Vec3): boolean {
-  const { row, col, ahead } = projectPoint(spec, p);
-  return ahead > 0 && row >= -0.5 && row <= spec.height - 0.5 && col >= -0.5 && col <= spec.width - 0.5;
+  /**
+   * Screen position of world point (x, y, z) into `out`: [row, column] in pixel units (pixel
+   * centres at integers) and its distance along the view axis (negative behind the camera).
+   */
+  project(x: number, y: number, z: number, out: Float64Array | number[]): void {
+    const { width: W, height: H, position: o } = this.spec;
+    const d: Vec3 = [x - o[0], y - o[1], z - o[2]];
+    const ahead = dot(d, this.forward);
+    const xs = dot(d, this.right) / ahead / (this.tanHalf * (W / H));
+    const ys = dot(d, this.up) / ahead / this.tanHalf;
+    out[0] = ((1 - ys) / 2) * H - 0.5;
+    out[1] = ((xs + 1) / 2) * W - 0.5;
+    out[2] = ahead;
+  }
+
+  /** Whether world point (x, y, z) projects inside the image (in front of the camera, within its edges). */
+  sees(x: number, y: number, z: number): boolean {
+    const p = [0, 0, 0];
+    this.project(x, y, z, p);
+    return p[2] > 0 && p[0] >= -0.5 && p[0] <= this.spec.height - 0.5 && p[1] >= -0.5 && p[1] <= this.spec.width - 0.5;
+  }
 }
 
 /** Rotate v by the unit quaternion q (x, y, z, w). */

@@ -7,7 +7,7 @@
 // second world (the distractors, sim/distractors.ts) are rendered the same way and composited by
 // the nearest range, so the image is that of both worlds together.
 import RAPIER from '@dimforge/rapier3d-compat';
-import { PAD, allRows, cameraFrame, dot, normalize, projectPoint, rotate, roundRayBound, sub, type QuatLike, type Vec3Like } from './cameraGeometry.ts';
+import { CameraProjection, PAD, allRows, normalize, rotate, roundRayBound, type QuatLike, type Vec3Like } from './cameraGeometry.ts';
 import type { Scene, SceneBody } from './scene.ts';
 import type { CameraSpec, Vec3 } from './types.ts';
 
@@ -38,11 +38,9 @@ export interface RenderOptions {
 
 export class DepthCamera {
   readonly spec: CameraSpec;
+  /** The camera's frame and projection (cameraGeometry), shared with the probes' in-view test. */
+  readonly view: CameraProjection;
   private readonly dirs: Float64Array;
-  private readonly forward: Vec3;
-  private readonly right: Vec3;
-  private readonly up: Vec3;
-  private readonly tanHalf: number;
   private readonly ray: RAPIER.Ray;
   /** Reused wasm-side vectors: Collider.castRay allocates and frees two per call, which cost
    * more than the ray cast itself. The raw call below is the one Collider.castRay makes. */
@@ -55,24 +53,25 @@ export class DepthCamera {
   /** Projected bounding-box corners of the body being outlined (scratch). */
   private readonly cornerRows = new Float64Array(8);
   private readonly cornerCols = new Float64Array(8);
+  private readonly projected = new Float64Array(3);
   /** Rays cast by the last render (for tests and benchmarks). */
   lastRayCount = 0;
 
   constructor(spec: CameraSpec) {
     this.spec = spec;
     const { width: W, height: H } = spec;
-    ({ forward: this.forward, right: this.right, up: this.up } = cameraFrame(spec));
-    this.tanHalf = Math.tan((spec.fovDeg * Math.PI) / 360);
+    this.view = new CameraProjection(spec);
+    const { forward, right, up, tanHalf } = this.view;
     const aspect = W / H;
     this.dirs = new Float64Array(W * H * 3);
     for (let i = 0; i < H; i++) {
       for (let j = 0; j < W; j++) {
-        const x = (((j + 0.5) / W) * 2 - 1) * this.tanHalf * aspect;
-        const y = (1 - ((i + 0.5) / H) * 2) * this.tanHalf;
+        const x = (((j + 0.5) / W) * 2 - 1) * tanHalf * aspect;
+        const y = (1 - ((i + 0.5) / H) * 2) * tanHalf;
         const d = normalize([
-          this.forward[0] + x * this.right[0] + y * this.up[0],
-          this.forward[1] + x * this.right[1] + y * this.up[1],
-          this.forward[2] + x * this.right[2] + y * this.up[2],
+          forward[0] + x * right[0] + y * up[0],
+          forward[1] + x * right[1] + y * up[1],
+          forward[2] + x * right[2] + y * up[2],
         ]);
         this.dirs.set(d, (i * W + j) * 3);
       }
@@ -147,13 +146,11 @@ export class DepthCamera {
     for (let c = 0; c < 8; c++) {
       const local: Vec3 = [(c & 1 ? 1 : -1) * (he[0] + PAD), (c & 2 ? 1 : -1) * (he[1] + PAD), (c & 4 ? 1 : -1) * (he[2] + PAD)];
       const w = rotate(q, local);
-      const d = sub([t.x + w[0], t.y + w[1], t.z + w[2]], this.spec.position);
-      const zc = dot(d, this.forward);
-      if (zc <= 1e-6) return allRows(W, H);
-      const xs = dot(d, this.right) / zc / (this.tanHalf * (W / H));
-      const ys = dot(d, this.up) / zc / this.tanHalf;
-      pi[c] = ((1 - ys) / 2) * H - 0.5;
-      pj[c] = ((xs + 1) / 2) * W - 0.5;
+      const p = this.projected;
+      this.view.project(t.x + w[0], t.y + w[1], t.z + w[2], p);
+      if (p[2] <= 1e-6) return allRows(W, H);
+      pi[c] = p[0];
+      pj[c] = p[1];
       if (pi[c] < iMin) iMin = pi[c];
       if (pi[c] > iMax) iMax = pi[c];
     }
@@ -184,8 +181,9 @@ export class DepthCamera {
 
   /** Screen position [row, column] (pixel units, pixel centres at integers) of a world point. */
   project(p: Vec3): [number, number] {
-    const { row, col } = projectPoint(this.spec, p);
-    return [row, col];
+    const out = [0, 0, 0];
+    this.view.project(p[0], p[1], p[2], out);
+    return [out[0], out[1]];
   }
 
   /** Depth image (row-major, top row first) of the scene, and of `extra`'s bodies, as they are now. */

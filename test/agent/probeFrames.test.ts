@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { syntheticEpisodes, syntheticSpec } from '../../agent/bench/syntheticEpisodes.ts';
 import { EpisodeSet } from '../../agent/trainData.ts';
-import { probeTargetTest, showsObject } from '../../agent/validate.ts';
+import { probeTargets, showsObject } from '../../agent/validate.ts';
 import { defaultCameraSpec } from '../../sim/depthCamera.ts';
 import type { EnvSpec } from '../../sim/types.ts';
 
@@ -25,18 +25,18 @@ describe('showsObject', () => {
   });
 });
 
-describe('probeTargetTest', () => {
+describe('probeTargets', () => {
   it('probes frames in view, and every frame of a task whose x, y, z never land in view', () => {
     const spec = syntheticSpec(16, 16);
     const episodes = syntheticEpisodes(6, 3, spec);
     const all = episodes.flatMap((e) => Array.from({ length: e.length + 1 }, (_, t) => ({ e, o: t * spec.stateLabels.length })));
-    const seen = probeTargetTest(new EpisodeSet(episodes, spec), [0, 1, 2, 3, 4, 5]);
+    const seen = probeTargets(new EpisodeSet(episodes, spec), [0, 1, 2, 3, 4, 5]).test;
     // The synthetic bottle stays on the straight-down camera's table: every frame shows it.
     expect(all.every(({ e, o }) => seen(e.state, o))).toBe(true);
     // The same camera turned to look away sees none, so no frame would be a target: all are kept.
     const away = { ...spec, camera: { ...spec.camera, target: [0, 2, 0] as [number, number, number] } };
     expect(all.some(({ e, o }) => showsObject(away)(e.state, o))).toBe(false);
-    const kept = probeTargetTest(new EpisodeSet(episodes, away), [0, 1, 2, 3, 4, 5]);
+    const kept = probeTargets(new EpisodeSet(episodes, away), [0, 1, 2, 3, 4, 5]).test;
     expect(all.every(({ e, o }) => kept(e.state, o))).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inView, projectPoint } from '../../sim/cameraGeometry.ts';
+import { CameraProjection } from '../../sim/cameraGeometry.ts';
 import { DepthCamera, defaultCameraSpec } from '../../sim/depthCamera.ts';
 import { Env } from '../../sim/env.ts';
 import { Scene } from '../../sim/scene.ts';
@@ -119,36 +119,44 @@ describe('DepthCamera', () => {
     await expect(Env.create({ task: builtinTasks.slide, obsSize: 0 })).rejects.toThrow(/observation size/);
   });
 
-  it('inView says whether the bottle shows: no pixel changes once its centre projects outside the image', () => {
+  it('CameraProjection.sees says whether the bottle shows: no pixel changes once its centre projects outside the image', () => {
     env.reset(5);
     const cam = env.depthCamera;
     const scene = env.physics;
     const bottle = scene.bodies().find((b) => b.spec.role === 'object')!;
     const empty = cam.background(scene);
     const changed = (): number => cam.render(scene).filter((v, i) => Math.abs(v - empty[i]) > 1e-4).length;
-    const spec = env.spec.camera;
+    const view = new CameraProjection(env.spec.camera);
     for (const [x, z, shows] of [[0, 0, true], [-0.2, 0.1, true], [-0.45, 0, false], [0.45, 0.1, false], [0, -0.5, false]] as const) {
       const p: [number, number, number] = [x, BOTTLE_HALF_HEIGHT, z];
       scene.setBodyState(bottle, { position: p, rotation: [0, 0, 0, 1] });
       scene.syncColliders();
-      expect(inView(spec, p), `(${x}, ${z})`).toBe(shows);
+      expect(view.sees(...p), `(${x}, ${z})`).toBe(shows);
       if (shows) expect(changed(), `(${x}, ${z})`).toBeGreaterThan(5);
       else expect(changed(), `(${x}, ${z})`).toBe(0);
-      const { row, col } = projectPoint(spec, p);
+      const [row, col] = projected(view, p);
       expect(cam.project(p)).toEqual([row, col]);
     }
   });
 });
 
-describe('projectPoint', () => {
+/** [row, column, distance ahead] of a world point. */
+function projected(view: CameraProjection, p: readonly number[]): number[] {
+  const out = [0, 0, 0];
+  view.project(p[0], p[1], p[2], out);
+  return out;
+}
+
+describe('CameraProjection', () => {
   it('frames a camera looking straight down with +x to the right and the far side (-z) at the top', () => {
     const spec: CameraSpec = { width: 16, height: 16, position: [0, 1, 0], target: [0, 0, 0], fovDeg: 30, near: 0.5, far: 1.2 };
-    const centre = projectPoint(spec, [0, 0, 0]);
-    expect(centre.row).toBeCloseTo(7.5, 9);
-    expect(centre.col).toBeCloseTo(7.5, 9);
-    expect(projectPoint(spec, [0.1, 0, 0]).col).toBeGreaterThan(8);
-    expect(projectPoint(spec, [0, 0, -0.1]).row).toBeLessThan(7);
-    expect(inView(spec, [0.1, 0, 0.1])).toBe(true);
-    expect(inView(spec, [0.5, 0, 0])).toBe(false);
+    const view = new CameraProjection(spec);
+    const [row, col] = projected(view, [0, 0, 0]);
+    expect(row).toBeCloseTo(7.5, 9);
+    expect(col).toBeCloseTo(7.5, 9);
+    expect(projected(view, [0.1, 0, 0])[1]).toBeGreaterThan(8);
+    expect(projected(view, [0, 0, -0.1])[0]).toBeLessThan(7);
+    expect(view.sees(0.1, 0, 0.1)).toBe(true);
+    expect(view.sees(0.5, 0, 0)).toBe(false);
   });
 });
