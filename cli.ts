@@ -46,6 +46,7 @@ program
   .command('train')
   .description('Train the action-conditioned JEPA world model (or the generative baseline) on one or more collected datasets.')
   .requiredOption('--data <files>', 'dataset written by `jepa-mpc collect` (.h5), or several separated by commas (one model learns every task in them; they must share the scene, camera, image size and action bounds)', textFlag())
+  .option('--approach-data <files>', 'datasets of the same world (commas between them) whose episodes the approach head is fitted on besides --data\'s; the world model does not train on them (models/README.md: slide-far\'s data for models/world)', textFlag())
   .requiredOption('--out <dir>', 'checkpoint folder to write (model.json + weights per network, config.json, metrics.jsonl, training.svg); a new folder, or one holding a checkpoint, which is replaced', textFlag())
   .option('--model <kind>', 'jepa or generative (pixel-loss baseline)', choiceFlag(['jepa', 'generative'] as const), TD.model)
   .option('--steps <n>', 'optimizer steps', intFlag(1), TD.steps)
@@ -76,7 +77,7 @@ program
   .action(async (o, cmd: Command) => {
     const { runTrainCommand, trainDefaults } = await import('./agent/train.ts');
     await runTrainCommand({
-      ...trainDefaults, data: o.data, out: o.out, model: o.model, steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed,
+      ...trainDefaults, data: o.data, approachData: o.approachData, out: o.out, model: o.model, steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed,
       backend: o.backend, resume: Boolean(o.resume), obs: o.obs, latent: o.latent, proprio: o.proprio, reg: o.reg, regWeight: o.regWeight, smoothWeight: o.smoothWeight,
       target: o.target, ema: o.ema, loss: o.loss, k: o.k, hidden: o.hidden, predictorHidden: o.predictorHidden, frames: o.frames, keypoints: o.keypoints, keypointMap: o.keypointMap, evalEvery: o.evalEvery,
       headSteps: o.headSteps, headTransitions: o.headTransitions, commandLine: process.argv.slice(2).join(' '),

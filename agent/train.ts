@@ -18,11 +18,17 @@ import {
   defaultLoopOptions, defaultModelOptions, describeValidation, trainLoop,
   type LoopOptions, type MetricsRecord, type ModelOptions, type ResumeState,
 } from './trainLoop.ts';
-import { checkDataPaths, dataPaths, loadTrainingData, splitSources, taskIdsOf } from './trainSources.ts';
+import { checkDataPaths, dataPaths, loadTrainingData, mergeSpecs, splitSources, taskIdsOf, type TrainingData } from './trainSources.ts';
 
 export interface TrainOptions extends ModelOptions, LoopOptions {
   /** One dataset, or several (a list, or paths joined by commas) from the same world: one model learns them all. */
   data: string | readonly string[];
+  /**
+   * Datasets of the same world whose episodes the approach head is fitted on as well, at every
+   * checkpoint (the world model does not train on them): a task whose starts the training data
+   * lacks can teach the head its way round the object without changing the encoder.
+   */
+  approachData?: string | readonly string[];
   out: string;
   backend: BackendChoice;
   resume: boolean;
@@ -139,6 +145,14 @@ async function resumeState(out: string, sha: string, log: (s: string) => void): 
   return { nets, config, history };
 }
 
+/** --approach-data, read and checked against the training data's world, split like the data. */
+async function loadApproachData(paths: string[], data: TrainingData, opts: Pick<TrainOptions, 'valFraction' | 'seed'>, log: (s: string) => void) {
+  const extra = await loadTrainingData(paths);
+  const spec = mergeSpecs([{ path: data.path, spec: data.spec }, { path: extra.path, spec: extra.spec }]);
+  for (const s of extra.sources) log(`approach data: ${s.episodes} episodes of task ${s.taskId} from '${s.path}' (for the approach head only)`);
+  return { episodes: extra.episodes, spec, split: splitSources(extra.sources.map((s) => s.episodes), opts.valFraction, opts.seed), sources: extra.sources };
+}
+
 export interface TrainResult { out: string; last: MetricsRecord | undefined; step: number; interrupted: boolean }
 
 /** Train as `opts` say; once `signal` aborts, stop after the step in progress and save a checkpoint of it. */
@@ -146,6 +160,13 @@ export async function runTrain(given: TrainOptions, log: (s: string) => void = (
   let opts = given;
   const paths = dataPaths(opts.data);
   checkDataPaths(paths);
+  const approachPaths = opts.approachData === undefined ? [] : dataPaths(opts.approachData, '--approach-data');
+  checkDataPaths(approachPaths);
+  const both = approachPaths.find((p) => paths.includes(p));
+  if (both) {
+    throw new UserError(`'${both}' is in both --data and --approach-data`,
+      'the approach head is always fitted on the --data episodes; list under --approach-data only datasets the model does not train on');
+  }
   ensureWritableTarget(opts.out, 'directory');
   checkCheckpointTarget(opts.out);
   if (opts.model === 'generative' && opts.obs === 'state') {
@@ -160,6 +181,7 @@ export async function runTrain(given: TrainOptions, log: (s: string) => void = (
   for (const s of data.sources) log(`data: ${s.episodes} episodes of task ${s.taskId} from '${s.path}'`);
   if (data.sources.length > 1) log(`data: ${episodes.length} episodes, ${episodes.reduce((s, e) => s + e.length, 0)} steps of tasks ${taskIdsOf(spec).join(', ')}`);
   else log(`data: ${episodes.length} episodes, ${episodes.reduce((s, e) => s + e.length, 0)} steps from '${data.path}' (task ${spec.taskId})`);
+  const approachData = approachPaths.length > 0 ? await loadApproachData(approachPaths, data, opts, log) : undefined;
   const taskDefaults = await trainingTaskDefaults(opts, spec);
   const layered = withTaskTrainDefaults(opts, taskDefaults.defaults);
   opts = layered.opts;
@@ -189,6 +211,7 @@ export async function runTrain(given: TrainOptions, log: (s: string) => void = (
         out: opts.out, episodes, spec, backend, commandLine: opts.commandLine,
         data: { path: data.path, sha256: sha, episodes: episodes.length, ...(data.sources.length > 1 ? { sources: data.sources } : {}) },
         split: resume ? undefined : splitSources(data.sources.map((s) => s.episodes), opts.valFraction, opts.seed),
+        ...(approachData ? { approachData } : {}),
       },
       opts, opts,
       {

@@ -124,9 +124,24 @@ export interface LoopContext {
   split?: { train: number[]; val: number[] };
   backend: string;
   commandLine: string;
+  /**
+   * Episodes the approach head is fitted on besides the training data's (`train --approach-data`),
+   * split into training and held-out episodes like the data; the world model never trains on them.
+   */
+  approachData?: { episodes: EpisodeData[]; spec: EnvSpec; split: { train: number[]; val: number[] }; sources: DataSource[] };
 }
 
 export interface LoopResult { nets: Networks; config: ModelConfig; history: MetricsRecord[]; step: number; normalization: Normalization; interrupted: boolean }
+
+/** The episodes and split the approach head is fitted on: the training data's, plus any approach data after them. */
+function approachFitData(set: EpisodeSet, split: { train: number[]; val: number[] }, extra: LoopContext['approachData']): { set: EpisodeSet; split: { train: number[]; val: number[] } } {
+  if (!extra) return { set, split };
+  const n = set.episodes.length;
+  return {
+    set: new EpisodeSet([...set.episodes, ...extra.episodes], extra.spec),
+    split: { train: [...split.train, ...extra.split.train.map((i) => i + n)], val: [...split.val, ...extra.split.val.map((i) => i + n)] },
+  };
+}
 
 export async function trainLoop(ctx: LoopContext, modelOpts: ModelOptions, loop: LoopOptions, hooks: LoopHooks = {}, resume?: ResumeState): Promise<LoopResult> {
   const log = hooks.log ?? (() => {});
@@ -136,6 +151,7 @@ export async function trainLoop(ctx: LoopContext, modelOpts: ModelOptions, loop:
   const cfg = resume ? resume.config.model : modelConfigFrom(modelOpts, ctx.spec);
   const norm = resume ? resume.config.normalization : computeNormalization(split.train.map((i) => ctx.episodes[i]), ctx.spec);
   const probeSpec = probeSpecFor(ctx.spec.stateLabels);
+  const approachFit = approachFitData(set, split, ctx.approachData);
   const headBudget = { steps: loop.headSteps, transitions: loop.headTransitions };
   const pool = set.windows(split.train, cfg.k);
   if (pool.length === 0) {
@@ -174,7 +190,7 @@ export async function trainLoop(ctx: LoopContext, modelOpts: ModelOptions, loop:
         training: { step, steps: loop.steps, batch: loop.batch, lr: loop.lr, seed: loop.seed, backend: ctx.backend, seconds: prevSeconds + (performance.now() - t0) / 1000, samples },
         metrics: last ? { ...last } as unknown as Record<string, unknown> : null, commandLine: ctx.commandLine,
         ...(nets.failure ? { failure: failureHeadInfo(ctx.spec, headBudget) } : {}),
-        ...(nets.approach ? { approach: approachHeadInfo(last?.val.approach?.steps ?? APPROACH_BUDGET.steps) } : {}),
+        ...(nets.approach ? { approach: approachHeadInfo(last?.val.approach?.steps ?? APPROACH_BUDGET.steps, APPROACH_BUDGET, ctx.approachData?.sources) } : {}),
       }, {
         'metrics.jsonl': history.map((h) => JSON.stringify(h)).join('\n') + '\n',
         'training.svg': trainingChartSvg(points, `${cfg.kind} (${cfg.obs}, reg ${cfg.reg})`),
@@ -189,7 +205,7 @@ export async function trainLoop(ctx: LoopContext, modelOpts: ModelOptions, loop:
   const validateAndSave = async () => {
     const val = validate(nets, cfg, set, split, norm, probeSpec, loop.seed);
     const failure = refitFailureHead(nets, cfg, set, split, norm, loop.seed, headBudget);
-    const approach = refitApproachHead(nets, cfg, set, split, norm, loop.seed);
+    const approach = refitApproachHead(nets, cfg, approachFit.set, approachFit.split, norm, loop.seed);
     const seconds = prevSeconds + (performance.now() - t0) / 1000;
     const prev = history[history.length - 1];
     const rec: MetricsRecord = {

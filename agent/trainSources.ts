@@ -82,13 +82,13 @@ export function mergeSpecs(specs: { path: string; spec: EnvSpec }[]): EnvSpec {
   };
 }
 
-/** `a.h5,b.h5` or a list of paths, in order, each once. */
-export function dataPaths(data: string | readonly string[]): string[] {
+/** `a.h5,b.h5` or a list of paths, in order, each once; `flag` names the option in errors. */
+export function dataPaths(data: string | readonly string[], flag = '--data'): string[] {
   const list = (typeof data === 'string' ? data.split(',') : [...data]).map((s) => s.trim()).filter((s) => s.length > 0);
-  if (list.length === 0) throw new UserError('--data names no dataset', 'pass a dataset file, or several separated by commas: --data data/slide.h5,data/tip.h5');
+  if (list.length === 0) throw new UserError(`${flag} names no dataset`, `pass a dataset file, or several separated by commas: ${flag} data/slide.h5,data/tip.h5`);
   const seen = new Set<string>();
   for (const p of list) {
-    if (seen.has(p)) throw new UserError(`--data lists '${p}' twice`, 'list each dataset once');
+    if (seen.has(p)) throw new UserError(`${flag} lists '${p}' twice`, 'list each dataset once');
     seen.add(p);
   }
   return list;

@@ -1,6 +1,7 @@
 // One model from several datasets: datasets of one world merge (a task list, bursts-only failure
 // labels, a split per dataset), datasets of different worlds are refused by name, and the CLI trains
-// on a comma list, records every source and resumes only on the same list.
+// on a comma list, records every source and resumes only on the same list; --approach-data adds
+// datasets to the approach head's fit alone.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -111,6 +112,35 @@ describe('jepa-mpc train --data a.h5,b.h5', () => {
     const again = cli('train', '--data', `${slidePath},${tipPath}`, '--out', out, '--steps', '6', '--resume', ...common);
     expect(again.code, again.err).toBe(0);
     expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).training.step).toBe(6);
+  });
+
+  it('fits the approach head on --approach-data too, without training the model on it', () => {
+    const pairs = (out: string) => {
+      const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n');
+      return JSON.parse(lines[lines.length - 1]).val.approach.trainPairs as number;
+    };
+    const alone = join(dir, 'slide-only');
+    const r0 = cli('train', '--data', slidePath, '--out', alone, '--steps', '3', ...common);
+    expect(r0.code, r0.err).toBe(0);
+    const out = join(dir, 'slide-approach-tip');
+    const r = cli('train', '--data', slidePath, '--approach-data', tipPath, '--out', out, '--steps', '3', ...common);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/approach data: 5 episodes of task tip .*for the approach head only/);
+    const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(cfg.data.episodes).toBe(6);
+    expect(cfg.envSpec.taskId).toBe('slide');
+    expect(cfg.approach.alsoFittedOn.map((s: { taskId: string; episodes: number }) => [s.taskId, s.episodes])).toEqual([['tip', 5]]);
+    expect(JSON.parse(readFileSync(join(alone, 'config.json'), 'utf8')).approach.alsoFittedOn).toBeUndefined();
+    // The tip episodes' pairs join the slide episodes': the same model, seed and split otherwise.
+    expect(pairs(out)).toBeGreaterThan(pairs(alone));
+    const dup = cli('train', '--data', slidePath, '--approach-data', slidePath, '--out', join(dir, 'dup'), '--steps', '3', ...common);
+    expect(dup.code).toBe(2);
+    expect(dup.err).toMatch(/is in both --data and --approach-data/);
+    const other = cli('train', '--data', slidePath, '--approach-data', smallPath, '--out', join(dir, 'other'), '--steps', '3', ...common);
+    expect(other.code).toBe(2);
+    expect(other.err).toMatch(/come from different worlds: their obsSize differ/);
+    expect(other.err).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(dir, 'other', 'config.json'))).toBe(false);
   });
 
   it('refuses a dataset of another world before training, and a missing one before reading any', () => {
