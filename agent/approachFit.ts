@@ -136,10 +136,10 @@ export function refitApproachHead(nets: Networks, cfg: ModelConfig, set: Episode
   return metrics;
 }
 
-/** `steps`: the fit's Adam steps (ApproachMetrics.steps). */
-export function approachHeadInfo(steps: number, budget: ApproachFitBudget = APPROACH_BUDGET, alsoFittedOn: DataSource[] = []): ApproachHeadInfo {
+/** `steps`: the fit's Adam steps (ApproachMetrics.steps); `alsoFittedOn`: the --approach-data sources. */
+export function approachHeadInfo(steps: number, alsoFittedOn: DataSource[] = []): ApproachHeadInfo {
   return {
-    hidden: APPROACH_FIT_DEFAULTS.hidden, inputs: 'scene+goal scene', output: 'body', steps, pairs: budget.pairs,
+    hidden: APPROACH_FIT_DEFAULTS.hidden, inputs: 'scene+goal scene', output: 'body', steps, pairs: APPROACH_BUDGET.pairs,
     ...(alsoFittedOn.length > 0 ? { alsoFittedOn } : {}),
   };
 }

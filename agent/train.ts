@@ -2,7 +2,7 @@
 // baseline) with a progress display, and leave a checkpoint folder behind. --resume continues
 // from the checkpoint already in --out.
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { ensureWritableTarget } from '../sim/atomicWrite.ts';
 import { onStopSignals, signalExitCode, signalName, type StopSignal } from '../sim/stopSignals.ts';
@@ -18,7 +18,7 @@ import {
   defaultLoopOptions, defaultModelOptions, describeValidation, trainLoop,
   type LoopOptions, type MetricsRecord, type ModelOptions, type ResumeState,
 } from './trainLoop.ts';
-import { checkDataPaths, dataPaths, loadTrainingData, mergeSpecs, splitSources, taskIdsOf, type TrainingData } from './trainSources.ts';
+import { checkDataPaths, dataPaths, loadTrainingData, splitSources, taskIdsOf, type TrainingData } from './trainSources.ts';
 
 export interface TrainOptions extends ModelOptions, LoopOptions {
   /** One dataset, or several (a list, or paths joined by commas) from the same world: one model learns them all. */
@@ -145,12 +145,11 @@ async function resumeState(out: string, sha: string, log: (s: string) => void): 
   return { nets, config, history };
 }
 
-/** --approach-data, read and checked against the training data's world, split like the data. */
+/** --approach-data, each file checked against the training data's world before it is read, split like the data. */
 async function loadApproachData(paths: string[], data: TrainingData, opts: Pick<TrainOptions, 'valFraction' | 'seed'>, log: (s: string) => void) {
-  const extra = await loadTrainingData(paths);
-  const spec = mergeSpecs([{ path: data.path, spec: data.spec }, { path: extra.path, spec: extra.spec }]);
+  const extra = await loadTrainingData(paths, { path: data.path, spec: data.spec });
   for (const s of extra.sources) log(`approach data: ${s.episodes} episodes of task ${s.taskId} from '${s.path}' (for the approach head only)`);
-  return { episodes: extra.episodes, spec, split: splitSources(extra.sources.map((s) => s.episodes), opts.valFraction, opts.seed), sources: extra.sources };
+  return { episodes: extra.episodes, spec: extra.spec, split: splitSources(extra.sources.map((s) => s.episodes), opts.valFraction, opts.seed), sources: extra.sources };
 }
 
 export interface TrainResult { out: string; last: MetricsRecord | undefined; step: number; interrupted: boolean }
@@ -162,7 +161,8 @@ export async function runTrain(given: TrainOptions, log: (s: string) => void = (
   checkDataPaths(paths);
   const approachPaths = opts.approachData === undefined ? [] : dataPaths(opts.approachData, '--approach-data');
   checkDataPaths(approachPaths);
-  const both = approachPaths.find((p) => paths.includes(p));
+  // By resolved path, so that ./data/a.h5 and data/a.h5 are one file.
+  const both = approachPaths.find((p) => paths.some((q) => resolve(q) === resolve(p)));
   if (both) {
     throw new UserError(`'${both}' is in both --data and --approach-data`,
       'the approach head is always fitted on the --data episodes; list under --approach-data only datasets the model does not train on');

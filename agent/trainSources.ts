@@ -114,11 +114,12 @@ export function checkDataPaths(paths: readonly string[]): void {
   }
 }
 
-export async function loadTrainingData(paths: readonly string[]): Promise<TrainingData> {
+export async function loadTrainingData(paths: readonly string[], world?: { path: string; spec: EnvSpec }): Promise<TrainingData> {
   checkDataPaths(paths);
   const { openDataset } = await import('../sim/datasetReader.ts');
   const episodes: EpisodeData[] = [];
-  const specs: { path: string; spec: EnvSpec }[] = [];
+  // `world` (datasets already loaded): each file must match it too, and the merged spec covers it.
+  const specs: { path: string; spec: EnvSpec }[] = world ? [world] : [];
   const sources: DataSource[] = [];
   for (const path of paths) {
     const ds = await openDataset(path);

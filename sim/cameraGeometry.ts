@@ -37,6 +37,8 @@ export class CameraProjection {
   /** tan of half the vertical field of view. */
   readonly tanHalf: number;
   private readonly spec: CameraSpec;
+  /** sees()'s projection (scratch: the probes test every held-out frame). */
+  private readonly seen = new Float64Array(3);
 
   constructor(spec: CameraSpec) {
     this.spec = spec;
@@ -64,7 +66,7 @@ export class CameraProjection {
 
   /** Whether world point (x, y, z) projects inside the image (in front of the camera, within its edges). */
   sees(x: number, y: number, z: number): boolean {
-    const p = [0, 0, 0];
+    const p = this.seen;
     this.project(x, y, z, p);
     return p[2] > 0 && p[0] >= -0.5 && p[0] <= this.spec.height - 0.5 && p[1] >= -0.5 && p[1] <= this.spec.width - 0.5;
   }

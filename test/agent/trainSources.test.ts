@@ -136,6 +136,9 @@ describe('jepa-mpc train --data a.h5,b.h5', () => {
     const dup = cli('train', '--data', slidePath, '--approach-data', slidePath, '--out', join(dir, 'dup'), '--steps', '3', ...common);
     expect(dup.code).toBe(2);
     expect(dup.err).toMatch(/is in both --data and --approach-data/);
+    const respelled = cli('train', '--data', slidePath, '--approach-data', `${dir}/./slide.h5`, '--out', join(dir, 'dup2'), '--steps', '3', ...common);
+    expect(respelled.code).toBe(2);
+    expect(respelled.err).toMatch(/is in both --data and --approach-data/);
     const other = cli('train', '--data', slidePath, '--approach-data', smallPath, '--out', join(dir, 'other'), '--steps', '3', ...common);
     expect(other.code).toBe(2);
     expect(other.err).toMatch(/come from different worlds: their obsSize differ/);
