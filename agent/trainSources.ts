@@ -5,6 +5,7 @@
 // held out in proportion.
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { UserError } from '../sim/errors.ts';
 import type { EnvSpec, EpisodeData } from '../sim/types.ts';
 import { splitEpisodes } from './trainData.ts';
@@ -82,14 +83,14 @@ export function mergeSpecs(specs: { path: string; spec: EnvSpec }[]): EnvSpec {
   };
 }
 
-/** `a.h5,b.h5` or a list of paths, in order, each once; `flag` names the option in errors. */
+/** `a.h5,b.h5` or a list of paths, in order, each file once (by resolved path: ./a.h5 is a.h5); `flag` names the option in errors. */
 export function dataPaths(data: string | readonly string[], flag = '--data'): string[] {
   const list = (typeof data === 'string' ? data.split(',') : [...data]).map((s) => s.trim()).filter((s) => s.length > 0);
   if (list.length === 0) throw new UserError(`${flag} names no dataset`, `pass a dataset file, or several separated by commas: ${flag} data/slide.h5,data/tip.h5`);
   const seen = new Set<string>();
   for (const p of list) {
-    if (seen.has(p)) throw new UserError(`${flag} lists '${p}' twice`, 'list each dataset once');
-    seen.add(p);
+    if (seen.has(resolve(p))) throw new UserError(`${flag} lists '${p}' twice`, 'list each dataset once');
+    seen.add(resolve(p));
   }
   return list;
 }

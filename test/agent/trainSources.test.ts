@@ -82,6 +82,7 @@ describe('merging datasets of one world', () => {
     expect(dataPaths('a.h5, b.h5,')).toEqual(['a.h5', 'b.h5']);
     expect(dataPaths(['a.h5'])).toEqual(['a.h5']);
     expect(thrown(() => dataPaths('a.h5,a.h5')).message).toMatch(/lists 'a\.h5' twice/);
+    expect(thrown(() => dataPaths('data/a.h5,./data/a.h5')).message).toMatch(/lists '\.\/data\/a\.h5' twice/);
     expect(thrown(() => dataPaths(' , ')).message).toMatch(/names no dataset/);
     expect(combinedSha256(['x'])).toBe('x');
     expect(combinedSha256(['x', 'y'])).not.toBe(combinedSha256(['y', 'x']));
