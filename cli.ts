@@ -46,7 +46,7 @@ program
   .command('train')
   .description('Train the action-conditioned JEPA world model (or the generative baseline) on one or more collected datasets.')
   .requiredOption('--data <files>', 'dataset written by `jepa-mpc collect` (.h5), or several separated by commas (one model learns every task in them; they must share the scene, camera, image size and action bounds)', textFlag())
-  .option('--approach-data <files>', 'datasets of the same world (commas between them) whose episodes the approach head is fitted on besides --data\'s; the world model does not train on them (models/README.md: slide-far\'s data for models/world)', textFlag())
+  .option('--approach-data <files>', 'datasets of the same world (commas between them) whose episodes the approach head is fitted on besides --data\'s; the world model does not train on them (models/README.md: slide-far\'s data for models/world); with --resume, the checkpoint\'s list unless given; none: --data\'s alone', textFlag())
   .requiredOption('--out <dir>', 'checkpoint folder to write (model.json + weights per network, config.json, metrics.jsonl, training.svg); a new folder, or one holding a checkpoint, which is replaced', textFlag())
   .option('--model <kind>', 'jepa or generative (pixel-loss baseline)', choiceFlag(['jepa', 'generative'] as const), TD.model)
   .option('--steps <n>', 'optimizer steps', intFlag(1), TD.steps)

@@ -33,6 +33,11 @@ export interface ApproachHeadInfo {
   pairs: number;
   /** Datasets beyond the model's own whose episodes the head was fitted on too (`train --approach-data`). */
   alsoFittedOn?: DataSource[];
+  /**
+   * Their training and held-out episodes (indices into their episodes in `alsoFittedOn`'s order),
+   * so that a resumed run scores the head on the same held-out episodes whatever its --seed.
+   */
+  alsoFittedSplit?: { train: number[]; val: number[] };
 }
 
 /**
@@ -136,11 +141,11 @@ export function refitApproachHead(nets: Networks, cfg: ModelConfig, set: Episode
   return metrics;
 }
 
-/** `steps`: the fit's Adam steps (ApproachMetrics.steps); `alsoFittedOn`: the --approach-data sources. */
-export function approachHeadInfo(steps: number, alsoFittedOn: DataSource[] = []): ApproachHeadInfo {
+/** `steps`: the fit's Adam steps (ApproachMetrics.steps); `also`: the --approach-data sources and their split. */
+export function approachHeadInfo(steps: number, also?: { sources: DataSource[]; split: { train: number[]; val: number[] } }): ApproachHeadInfo {
   return {
     hidden: APPROACH_FIT_DEFAULTS.hidden, inputs: 'scene+goal scene', output: 'body', steps, pairs: APPROACH_BUDGET.pairs,
-    ...(alsoFittedOn.length > 0 ? { alsoFittedOn } : {}),
+    ...(also && also.sources.length > 0 ? { alsoFittedOn: also.sources, alsoFittedSplit: also.split } : {}),
   };
 }
 

@@ -18,7 +18,8 @@ import {
   defaultLoopOptions, defaultModelOptions, describeValidation, trainLoop,
   type LoopOptions, type MetricsRecord, type ModelOptions, type ResumeState,
 } from './trainLoop.ts';
-import { checkDataPaths, dataPaths, loadTrainingData, splitSources, taskIdsOf, type TrainingData } from './trainSources.ts';
+import { checkDataPaths, dataPaths, loadTrainingData, splitSources, taskIdsOf, type DataSource, type TrainingData } from './trainSources.ts';
+import type { ApproachHeadInfo } from './approachFit.ts';
 
 export interface TrainOptions extends ModelOptions, LoopOptions {
   /** One dataset, or several (a list, or paths joined by commas) from the same world: one model learns them all. */
@@ -145,11 +146,71 @@ async function resumeState(out: string, sha: string, log: (s: string) => void): 
   return { nets, config, history };
 }
 
-/** --approach-data, each file checked against the training data's world before it is read, split like the data. */
-async function loadApproachData(paths: string[], data: TrainingData, opts: Pick<TrainOptions, 'valFraction' | 'seed'>, log: (s: string) => void) {
+type RecordedApproach = Pick<ApproachHeadInfo, 'alsoFittedOn' | 'alsoFittedSplit'>;
+
+/** What the approach head of the checkpoint being resumed was fitted on besides its training data (absent: nothing, or no resume). */
+function recordedApproachData(opts: Pick<TrainOptions, 'resume' | 'out'>): RecordedApproach | undefined {
+  if (!opts.resume || !existsSync(join(opts.out, 'config.json'))) return undefined;
+  const a = readCheckpointConfig(opts.out).approach;
+  return a?.alsoFittedOn && a.alsoFittedOn.length > 0 ? a : undefined;
+}
+
+/**
+ * --approach-data's files: as listed; `none`: no file; not given on --resume: the checkpoint's own
+ * list, since its head is refitted at every save and would otherwise lose those episodes unnoticed.
+ */
+function approachDataPaths(given: TrainOptions['approachData'], recorded: RecordedApproach | undefined, log: (s: string) => void): string[] {
+  if (given === undefined) {
+    const list = recorded?.alsoFittedOn?.map((s) => s.path) ?? [];
+    for (const p of list) {
+      if (!existsSync(p)) {
+        throw new UserError(`--resume: the checkpoint's approach head was fitted on '${p}' as well, and that file does not exist here`,
+          `pass --approach-data with the file's path (the checkpoint lists ${list.join(',')}), or --approach-data none to fit the head on --data alone`);
+      }
+    }
+    if (list.length > 0) log(`approach data: the checkpoint's, ${list.join(', ')} (--approach-data changes the list; --approach-data none drops it)`);
+    return list;
+  }
+  if (typeof given === 'string' && given.trim() === 'none') return [];
+  return dataPaths(given, '--approach-data');
+}
+
+/** Whether `sources` are the recorded approach datasets, file for file (by content, in order). */
+function sameApproachSources(recorded: RecordedApproach | undefined, sources: readonly DataSource[]): boolean {
+  const r = recorded?.alsoFittedOn;
+  return r !== undefined && r.length === sources.length && r.every((s, i) => s.sha256 === sources[i].sha256);
+}
+
+/** The recorded split, checked against the episode count before any index is used. */
+function recordedApproachSplit(recorded: RecordedApproach, episodes: number, out: string): { train: number[]; val: number[] } {
+  const split = recorded.alsoFittedSplit!;
+  const ok = (list: unknown) => Array.isArray(list) && list.every((i) => Number.isInteger(i) && i >= 0 && i < episodes);
+  if (!ok(split.train) || !ok(split.val)) {
+    throw new UserError(`--resume: '${join(out, 'config.json')}' approach.alsoFittedSplit is not a split of the ${episodes} approach-data episodes`,
+      'restore config.json from the checkpoint it came with, or pass --approach-data none to refit the head on --data alone');
+  }
+  return split;
+}
+
+/**
+ * --approach-data, each file checked against the training data's world before it is read, split
+ * like the data. On --resume with the checkpoint's files the checkpoint's split is kept, so the
+ * head's held-out score stays on the same episodes whatever --seed is.
+ */
+async function loadApproachData(paths: string[], data: TrainingData, opts: Pick<TrainOptions, 'valFraction' | 'seed' | 'out' | 'approachData'>,
+  recorded: RecordedApproach | undefined, log: (s: string) => void) {
   const extra = await loadTrainingData(paths, { path: data.path, spec: data.spec });
   for (const s of extra.sources) log(`approach data: ${s.episodes} episodes of task ${s.taskId} from '${s.path}' (for the approach head only)`);
-  return { episodes: extra.episodes, spec: extra.spec, split: splitSources(extra.sources.map((s) => s.episodes), opts.valFraction, opts.seed), sources: extra.sources };
+  const same = sameApproachSources(recorded, extra.sources);
+  if (opts.approachData === undefined && !same) {
+    throw new UserError(`--resume: the approach data the checkpoint in '${opts.out}' lists (${paths.join(', ')}) changed since its head was fitted on them`,
+      'restore those files, or pass --approach-data with the files to fit the head on now (its held-out split is then drawn anew)');
+  }
+  if (recorded && !same) log('approach data: not the checkpoint\'s; their held-out split is drawn anew');
+  const split = same && recorded?.alsoFittedSplit
+    ? recordedApproachSplit(recorded, extra.episodes.length, opts.out)
+    : splitSources(extra.sources.map((s) => s.episodes), opts.valFraction, opts.seed);
+  return { episodes: extra.episodes, spec: extra.spec, split, sources: extra.sources };
 }
 
 export interface TrainResult { out: string; last: MetricsRecord | undefined; step: number; interrupted: boolean }
@@ -159,7 +220,8 @@ export async function runTrain(given: TrainOptions, log: (s: string) => void = (
   let opts = given;
   const paths = dataPaths(opts.data);
   checkDataPaths(paths);
-  const approachPaths = opts.approachData === undefined ? [] : dataPaths(opts.approachData, '--approach-data');
+  const recordedApproach = recordedApproachData(opts);
+  const approachPaths = approachDataPaths(opts.approachData, recordedApproach, log);
   checkDataPaths(approachPaths);
   // By resolved path, so that ./data/a.h5 and data/a.h5 are one file.
   const both = approachPaths.find((p) => paths.some((q) => resolve(q) === resolve(p)));
@@ -181,7 +243,7 @@ export async function runTrain(given: TrainOptions, log: (s: string) => void = (
   for (const s of data.sources) log(`data: ${s.episodes} episodes of task ${s.taskId} from '${s.path}'`);
   if (data.sources.length > 1) log(`data: ${episodes.length} episodes, ${episodes.reduce((s, e) => s + e.length, 0)} steps of tasks ${taskIdsOf(spec).join(', ')}`);
   else log(`data: ${episodes.length} episodes, ${episodes.reduce((s, e) => s + e.length, 0)} steps from '${data.path}' (task ${spec.taskId})`);
-  const approachData = approachPaths.length > 0 ? await loadApproachData(approachPaths, data, opts, log) : undefined;
+  const approachData = approachPaths.length > 0 ? await loadApproachData(approachPaths, data, opts, recordedApproach, log) : undefined;
   const taskDefaults = await trainingTaskDefaults(opts, spec);
   const layered = withTaskTrainDefaults(opts, taskDefaults.defaults);
   opts = layered.opts;

@@ -190,7 +190,7 @@ export async function trainLoop(ctx: LoopContext, modelOpts: ModelOptions, loop:
         training: { step, steps: loop.steps, batch: loop.batch, lr: loop.lr, seed: loop.seed, backend: ctx.backend, seconds: prevSeconds + (performance.now() - t0) / 1000, samples },
         metrics: last ? { ...last } as unknown as Record<string, unknown> : null, commandLine: ctx.commandLine,
         ...(nets.failure ? { failure: failureHeadInfo(ctx.spec, headBudget) } : {}),
-        ...(nets.approach ? { approach: approachHeadInfo(last?.val.approach?.steps ?? APPROACH_BUDGET.steps, ctx.approachData?.sources) } : {}),
+        ...(nets.approach ? { approach: approachHeadInfo(last?.val.approach?.steps ?? APPROACH_BUDGET.steps, ctx.approachData) } : {}),
       }, {
         'metrics.jsonl': history.map((h) => JSON.stringify(h)).join('\n') + '\n',
         'training.svg': trainingChartSvg(points, `${cfg.kind} (${cfg.obs}, reg ${cfg.reg})`),

@@ -4,15 +4,17 @@
 // merged into one episode list, and split for validation dataset by dataset, so every task is
 // held out in proportion.
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UserError } from '../sim/errors.ts';
+import type { DatasetInfo } from '../sim/dataset.ts';
 import type { EnvSpec, EpisodeData } from '../sim/types.ts';
 import { splitEpisodes } from './trainData.ts';
 
 /** One dataset a model was trained on, as recorded in its checkpoint. */
 export interface DataSource {
   path: string;
+  /** Of the content (datasetHasher), not the file's bytes. */
   sha256: string;
   episodes: number;
   taskId: string;
@@ -95,13 +97,27 @@ export function dataPaths(data: string | readonly string[], flag = '--data'): st
   return list;
 }
 
-async function fileSha256(path: string): Promise<string> {
+/**
+ * A dataset's content hash: its attributes and every episode's arrays as read, in file order. Not
+ * the file's bytes: HDF5 stamps each object with the time it was written, so collecting the same
+ * episodes again gives another file hash, and a user who collects the shipped models' data could
+ * never match their checkpoints. `created_by` (the command line, with its --out path) is provenance,
+ * not content, and is left out.
+ */
+export function datasetHasher(info: DatasetInfo): { add(e: EpisodeData): void; digest(): string } {
   const h = createHash('sha256');
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return h.digest('hex');
+  const { createdBy: _provenance, ...content } = info;
+  h.update(JSON.stringify(content));
+  return {
+    add(e: EpisodeData) {
+      for (const a of [e.goal, e.depth, e.proprio, e.actions, e.state, e.terminations, e.truncations]) h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+      h.update(JSON.stringify([e.seed, e.length, e.outcome, e.behaviour]));
+    },
+    digest: () => h.digest('hex'),
+  };
 }
 
-/** A single dataset's hash is its file's; several datasets hash the list of (path-independent) file hashes. */
+/** A single dataset's hash is its own (datasetHasher); several datasets hash the list of (path-independent) dataset hashes. */
 export function combinedSha256(shas: readonly string[]): string {
   return shas.length === 1 ? shas[0] : createHash('sha256').update(shas.join('\n')).digest('hex');
 }
@@ -129,8 +145,13 @@ export async function loadTrainingData(paths: readonly string[], world?: { path:
       specs.push({ path, spec: { ...ds.info.envSpec, distractors: ds.info.distractors } });
       // Checked before the episodes are read: a mismatch should not cost a minute of loading.
       mergeSpecs(specs);
-      for (let i = 0; i < ds.numEpisodes; i++) episodes.push(ds.readEpisode(i));
-      sources.push({ path, sha256: await fileSha256(path), episodes: ds.numEpisodes, taskId: ds.info.envSpec.taskId });
+      const hash = datasetHasher(ds.info);
+      for (let i = 0; i < ds.numEpisodes; i++) {
+        const e = ds.readEpisode(i);
+        hash.add(e);
+        episodes.push(e);
+      }
+      sources.push({ path, sha256: hash.digest(), episodes: ds.numEpisodes, taskId: ds.info.envSpec.taskId });
     } finally {
       ds.close();
     }

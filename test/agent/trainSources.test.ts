@@ -4,13 +4,17 @@
 // datasets to the approach head's fit alone.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isUserError } from '../../sim/errors.ts';
 import type { EnvSpec } from '../../sim/types.ts';
 import { splitEpisodes } from '../../agent/trainData.ts';
-import { combinedSha256, dataPaths, mergeSpecs, splitSources } from '../../agent/trainSources.ts';
+import { TRAIN_DEFAULTS } from '../../agent/trainDefaults.ts';
+import { combinedSha256, dataPaths, datasetHasher, loadTrainingData, mergeSpecs, splitSources } from '../../agent/trainSources.ts';
+import { openDataset } from '../../sim/datasetReader.ts';
+import type { DatasetInfo } from '../../sim/dataset.ts';
+import type { EpisodeData } from '../../sim/types.ts';
 import { realEpisodes, writeRealDataset } from './realData.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'jepa-sources-'));
@@ -18,6 +22,7 @@ const slidePath = join(dir, 'slide.h5');
 const tipPath = join(dir, 'tip.h5');
 const smallPath = join(dir, 'slide8.h5');
 let slideSpec: EnvSpec;
+let slideData: Awaited<ReturnType<typeof realEpisodes>>;
 let tipSpec: EnvSpec;
 
 function cli(...args: string[]) {
@@ -32,6 +37,7 @@ function thrown(fn: () => unknown): Error {
 
 beforeAll(async () => {
   const slide = await realEpisodes(6, 11, 16, 'slide');
+  slideData = slide;
   const tip = await realEpisodes(5, 12, 16, 'tip');
   slideSpec = slide.spec;
   tipSpec = tip.spec;
@@ -40,6 +46,31 @@ beforeAll(async () => {
   await writeRealDataset(smallPath, await realEpisodes(4, 13, 8, 'slide'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('the dataset hash', () => {
+  it('is of the episodes and attributes, not the file: the same episodes written again match, any changed value does not', async () => {
+    const again = join(dir, 'slide-again.h5');
+    await writeRealDataset(again, slideData);
+    const [a, b] = [await loadTrainingData([slidePath]), await loadTrainingData([again])];
+    expect(b.sha256).toBe(a.sha256);
+    expect(a.sources[0].sha256).toBe(a.sha256);
+    const ds = await openDataset(slidePath);
+    const info = ds.info;
+    ds.close();
+    const hash = (i: DatasetInfo, eps: EpisodeData[]) => {
+      const h = datasetHasher(i);
+      for (const e of eps) h.add(e);
+      return h.digest();
+    };
+    expect(hash(info, a.episodes)).toBe(a.sha256);
+    // created_by is the command line that wrote the file (its --out path too): provenance only.
+    expect(hash({ ...info, createdBy: 'jepa-mpc collect --out elsewhere.h5' }, a.episodes)).toBe(a.sha256);
+    const nudged = a.episodes.map((e, i) => (i === 2 ? { ...e, depth: Float32Array.from(e.depth, (v, j) => (j === 5 ? v + 1e-3 : v)) } : e));
+    expect(hash(info, nudged)).not.toBe(a.sha256);
+    expect(hash({ ...info, collectSeed: info.collectSeed + 1 }, a.episodes)).not.toBe(a.sha256);
+    expect(hash(info, a.episodes.slice(1))).not.toBe(a.sha256);
+  });
+});
 
 describe('merging datasets of one world', () => {
   it('lists the tasks, keeps the longest episode limit and learns failures from bursts alone', () => {
@@ -145,6 +176,41 @@ describe('jepa-mpc train --data a.h5,b.h5', () => {
     expect(other.err).toMatch(/come from different worlds: their obsSize differ/);
     expect(other.err).not.toMatch(/\n\s+at /);
     expect(existsSync(join(dir, 'other', 'config.json'))).toBe(false);
+  });
+
+  it('on --resume keeps the checkpoint\'s approach data and their held-out split, whatever --seed', async () => {
+    const tipCopy = join(dir, 'tip-copy.h5');
+    copyFileSync(tipPath, tipCopy);
+    const out = join(dir, 'resume-approach');
+    const approach = () => JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).approach;
+    const r = cli('train', '--data', slidePath, '--approach-data', tipCopy, '--out', out, '--steps', '3', '--seed', '5', ...common);
+    expect(r.code, r.err).toBe(0);
+    const first = approach();
+    expect(first.alsoFittedSplit.train.length + first.alsoFittedSplit.val.length).toBe(5);
+    // Seed 6 alone would hold out another episode, so keeping the split is the resume's doing.
+    expect(splitSources([5], TRAIN_DEFAULTS.valFraction, 6)).not.toEqual(first.alsoFittedSplit);
+    // No --approach-data and another --seed: the same files, and the same held-out episodes.
+    const again = cli('train', '--data', slidePath, '--out', out, '--steps', '3', '--resume', '--seed', '6', ...common);
+    expect(again.code, again.err).toBe(0);
+    expect(again.err).toMatch(/approach data: the checkpoint's/);
+    expect(approach().alsoFittedOn.map((s: { sha256: string }) => s.sha256)).toEqual(first.alsoFittedOn.map((s: { sha256: string }) => s.sha256));
+    expect(approach().alsoFittedSplit).toEqual(first.alsoFittedSplit);
+    // A changed file is refused rather than fitted on silently; a missing one names itself.
+    await writeRealDataset(tipCopy, await realEpisodes(5, 19, 16, 'tip'));
+    const changed = cli('train', '--data', slidePath, '--out', out, '--steps', '3', '--resume', ...common);
+    expect(changed.code).toBe(2);
+    expect(changed.err).toMatch(/changed since its head was fitted on them/);
+    expect(changed.err).not.toMatch(/\n\s+at /);
+    expect(approach().alsoFittedSplit).toEqual(first.alsoFittedSplit);
+    rmSync(tipCopy);
+    const missing = cli('train', '--data', slidePath, '--out', out, '--steps', '3', '--resume', ...common);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/fitted on '.*tip-copy\.h5' as well, and that file does not exist here/);
+    // none: the head is refitted on --data alone and the checkpoint no longer lists the file.
+    const dropped = cli('train', '--data', slidePath, '--approach-data', 'none', '--out', out, '--steps', '3', '--resume', ...common);
+    expect(dropped.code, dropped.err).toBe(0);
+    expect(approach().alsoFittedOn).toBeUndefined();
+    expect(approach().alsoFittedSplit).toBeUndefined();
   });
 
   it('refuses a dataset of another world before training, and a missing one before reading any', () => {
