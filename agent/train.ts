@@ -181,9 +181,8 @@ function sameApproachSources(recorded: RecordedApproach | undefined, sources: re
   return r !== undefined && r.length === sources.length && r.every((s, i) => s.sha256 === sources[i].sha256);
 }
 
-/** The recorded split, checked against the episode count before any index is used. */
-function recordedApproachSplit(recorded: RecordedApproach, episodes: number, out: string): { train: number[]; val: number[] } {
-  const split = recorded.alsoFittedSplit!;
+/** A recorded split, checked against the episode count before any index is used. */
+function checkedApproachSplit(split: { train: number[]; val: number[] }, episodes: number, out: string): { train: number[]; val: number[] } {
   const ok = (list: unknown) => Array.isArray(list) && list.every((i) => Number.isInteger(i) && i >= 0 && i < episodes);
   if (!ok(split.train) || !ok(split.val)) {
     throw new UserError(`--resume: '${join(out, 'config.json')}' approach.alsoFittedSplit is not a split of the ${episodes} approach-data episodes`,
@@ -207,8 +206,9 @@ async function loadApproachData(paths: string[], data: TrainingData, opts: Pick<
       'restore those files, or pass --approach-data with the files to fit the head on now (its held-out split is then drawn anew)');
   }
   if (recorded && !same) log('approach data: not the checkpoint\'s; their held-out split is drawn anew');
-  const split = same && recorded?.alsoFittedSplit
-    ? recordedApproachSplit(recorded, extra.episodes.length, opts.out)
+  const kept = same ? recorded?.alsoFittedSplit : undefined;
+  const split = kept
+    ? checkedApproachSplit(kept, extra.episodes.length, opts.out)
     : splitSources(extra.sources.map((s) => s.episodes), opts.valFraction, opts.seed);
   return { episodes: extra.episodes, spec: extra.spec, split, sources: extra.sources };
 }
