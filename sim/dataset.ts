@@ -2,9 +2,9 @@
 // with h5wasm so Python's h5py reads it too. The layout is documented for h5py users in the
 // README's dataset section; DATASET_FORMAT / DATASET_FORMAT_VERSION change whenever it changes.
 import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { CameraSpec, EnvSpec, EpisodeData } from './types.ts';
-import { ensureWritableTarget, removeStaleTemps, tempPathFor } from './atomicWrite.ts';
+import { ensureWritableTarget, makeDirs, removeStaleTemps, tempPathFor } from './atomicWrite.ts';
 import { UserError } from './errors.ts';
 import { BEHAVIOUR_KINDS } from './explore.ts';
 import { hdf5Reason, loadHdf5, quietHdf5, sniffHdf5, type H5File } from './hdf5.ts';
@@ -124,12 +124,17 @@ export class DatasetWriter {
         'choose another path for the dataset, or move that file away first');
     }
     const h5 = await loadHdf5();
+    // h5wasm opens a file in a missing folder without an error and then drops every write, so
+    // the folder must exist before the temp file is opened, and the file must be on disk after.
+    makeDirs(dirname(abs));
     removeStaleTemps(abs);
     const tempPath = tempPathFor(abs);
     const opened = quietHdf5(() => new DatasetWriter(abs, tempPath, header, h5));
-    if (opened.value) return opened.value;
+    if (opened.value && existsSync(tempPath)) return opened.value;
+    if (opened.value) opened.value.abort();
     rmSync(tempPath, { force: true });
-    throw new UserError(`cannot create dataset '${target}': ${hdf5Reason(opened.diag) || String(opened.error)}`, 'choose an output path in a directory you can write to');
+    const why = hdf5Reason(opened.diag) || (opened.error === undefined ? 'the file was not created' : String(opened.error));
+    throw new UserError(`cannot create dataset '${target}': ${why}`, 'choose an output path in a directory you can write to');
   }
 
   get episodesWritten(): number {

@@ -238,6 +238,20 @@ describe('episode dataset', () => {
     expect(existsSync(w.tempPath)).toBe(false);
   });
 
+  it('creates missing folders of the target, so a fresh clone can collect into data/', async () => {
+    const target = join(dir, 'fresh', 'data', 'new.h5');
+    expect(existsSync(join(dir, 'fresh'))).toBe(false);
+    await writeFile(target, eps);
+    const ds = await openDataset(target);
+    try {
+      expect(ds.numEpisodes).toBe(3);
+      expect(ds.readEpisode(2)).toEqual(eps[2]);
+    } finally {
+      ds.close();
+    }
+    expect(readdirSync(join(dir, 'fresh', 'data'))).toEqual(['new.h5']);
+  });
+
   it('refuses to replace an --out that is not a dataset, and leaves it as it was', async () => {
     const target = join(dir, 'notes.txt');
     writeFileSync(target, 'previous contents');
