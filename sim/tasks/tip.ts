@@ -13,7 +13,7 @@ import type { Scene } from '../scene.ts';
 import type { TaskDefinition } from '../task.ts';
 import type { Outcome, Vec3 } from '../types.ts';
 import {
-  BOTTLE_ACTION_BOUNDS, BOTTLE_RADIUS, BOTTLE_STATE_LABELS, DEG, STANDARD_BOTTLE, angleDiff, bottleState, bottleStateVector, headingOf,
+  BOTTLE_ACTION_BOUNDS, BOTTLE_STATE_LABELS, DEG, STANDARD_BOTTLE, angleDiff, bottleState, bottleStateVector, headingOf,
   offTableReason, pusherBehindBottle, tiltOf,
 } from './bottle.ts';
 
@@ -52,9 +52,9 @@ const tip: TaskDefinition = {
 
   placeAtGoal(scene: Scene, goal: Float32Array): void {
     const h = Math.atan2(goal[1], goal[0]);
-    // Half a height less the radius past the anchor, where tip's goal image has always drawn the
-    // bottle (a tipped bottle comes to rest further out, at STANDARD_BOTTLE.tipReach).
-    const reach = STANDARD_BOTTLE.halfHeight - BOTTLE_RADIUS;
+    // Where a bottle tipped about its leading bottom edge comes to rest. Drawn short of it, the
+    // goal image would rank a right tip little nearer than a wrong-way one that lands closer.
+    const reach = STANDARD_BOTTLE.tipReach;
     STANDARD_BOTTLE.placeLying(scene, goal[2] + reach * Math.cos(h), goal[3] + reach * Math.sin(h), h);
   },
 

@@ -68,6 +68,11 @@ describe('bottle physics', () => {
     expect(angleDiff(headingOf(s.rotation), -Math.PI / 2)).toBeLessThan(15 * DEG);
     expect(tip.outcome().kind).toBe('success');
     expect(stateValue(tip, 'burst')).toBe(0);
+    // The goal image draws the bottle lying where this tip left it (within the spread of real tips).
+    const drawn = tip.goalObservation().state;
+    const labels = tip.spec.stateLabels;
+    const [gx, gz] = [drawn[labels.indexOf('x')], drawn[labels.indexOf('z')]];
+    expect(Math.hypot(gx - s.position[0], gz - s.position[2])).toBeLessThan(0.02);
   });
 
   it('bursts when pressed hard from above: bottle replaced by fragments, episode over', () => {
