@@ -112,7 +112,7 @@ function withSearchFlags(cmd: Command): Command {
     .option('--iterations <n>', `optimizer iterations per MPC step (default ${CEM.iterations}; oracle 2; unless the task sets its own, as fragile does)`, intFlag(1, MAX_ITERATIONS))
     .option('--horizon <n>', `planning horizon in agent steps (default ${CEM.horizon}; oracle 5, unless the task sets its own, as fragile does)`, intFlag(1, 100))
     .option('--execute <n>', 'actions executed per replan', intFlag(1, 100), 1)
-    .option('--distance <kind>', 'energy distance: l1 or l2 (default l1)', choiceFlag(['l1', 'l2'] as const))
+    .option('--distance <kind>', 'energy distance: l2 (RMS, default) or l1 (mean absolute difference)', choiceFlag(['l1', 'l2'] as const))
     .option('--temperature <x>', 'MPPI temperature, relative to the spread of the energies (default 0.1)', floatFlag(1e-6))
     .option('--action-penalty <x>', 'weight of the action-effort penalty (default 0.01)', floatFlag(0))
     .option(FAILURE_WEIGHT_FLAG, FAILURE_WEIGHT_HELP, floatFlag(0))

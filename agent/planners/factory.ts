@@ -20,7 +20,9 @@ export const SEARCH_DEFAULTS: SearchSettings = {
   initStd: CEM_DEFAULTS.initStd,
   minStd: CEM_DEFAULTS.minStd,
   temperature: MPPI_DEFAULTS.temperature,
-  distance: 'l1',
+  // RMS over the compared dims: with models/world it planned every task at least as well as the
+  // mean |.| did (docs/design-decisions.md).
+  distance: 'l2',
   actionPenalty: 0.01,
   // Weight of P(fail within the horizon) from the model's failure head (no effect without one).
   failureWeight: 10,
