@@ -18,7 +18,8 @@ export interface EnergyOptions {
   /**
    * Weight of P(the episode fails within the horizon) from the model's failure head
    * (WorldModel.failureLogit, a calibrated probability); 0 or a model without the head: no
-   * failure term. It is what a failure costs in units of goal distance (mean |.| goal distances ~0.3-1.5; RMS is never smaller).
+   * failure term. It is what a failure costs in units of goal distance (mean |.| goal distances
+   * ~0.3-1.5; RMS is never smaller).
    */
   failureWeight?: number;
   /**

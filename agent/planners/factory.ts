@@ -20,8 +20,8 @@ export const SEARCH_DEFAULTS: SearchSettings = {
   initStd: CEM_DEFAULTS.initStd,
   minStd: CEM_DEFAULTS.minStd,
   temperature: MPPI_DEFAULTS.temperature,
-  // RMS over the compared dims: with models/world it planned every task at least as well as the
-  // mean |.| did (docs/design-decisions.md).
+  // RMS over the compared dims: with models/world jepa-cem plans tip and slide-far better than
+  // with the mean |.| and no task worse (docs/design-decisions.md).
   distance: 'l2',
   actionPenalty: 0.01,
   // Weight of P(fail within the horizon) from the model's failure head (no effect without one).
