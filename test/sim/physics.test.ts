@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evalResetSeed } from '../../agent/plan.ts';
 import { Env } from '../../sim/env.ts';
 import { builtinTasks } from '../../sim/tasks/registry.ts';
-import { BOTTLE_FRICTION, BOTTLE_HALF_HEIGHT, BOTTLE_MASS, DEG, SHORT_BOTTLE, bottleState, headingOf, tiltOf, angleDiff } from '../../sim/tasks/bottle.ts';
+import { BOTTLE_FRICTION, BOTTLE_HALF_HEIGHT, BOTTLE_MASS, BOTTLE_STATE_INDEX, DEG, SHORT_BOTTLE, bottleState, headingOf, tiltOf, angleDiff } from '../../sim/tasks/bottle.ts';
 import { hold, stage, stateValue } from './scripted.ts';
 
 // Physics behaviours the whole project relies on, each driven by scripted actions.
@@ -70,9 +70,7 @@ describe('bottle physics', () => {
     expect(stateValue(tip, 'burst')).toBe(0);
     // The goal image draws the bottle lying where this tip left it (within the spread of real tips).
     const drawn = tip.goalObservation().state;
-    const labels = tip.spec.stateLabels;
-    const [gx, gz] = [drawn[labels.indexOf('x')], drawn[labels.indexOf('z')]];
-    expect(Math.hypot(gx - s.position[0], gz - s.position[2])).toBeLessThan(0.02);
+    expect(Math.hypot(drawn[BOTTLE_STATE_INDEX.x] - s.position[0], drawn[BOTTLE_STATE_INDEX.z] - s.position[2])).toBeLessThan(0.02);
   });
 
   it('bursts when pressed hard from above: bottle replaced by fragments, episode over', () => {
