@@ -13,7 +13,7 @@ import { initBackend, type BackendChoice } from '../backend.ts';
 import { loadWorldModel } from '../checkpoint.ts';
 import { envForModel, evalPlannerSeed, evalResetSeed } from '../plan.ts';
 import { keypointColumns, goalDims, rowDistance } from '../planners/energy.ts';
-import { createPlanner } from '../planners/factory.ts';
+import { createPlanner, SEARCH_DEFAULTS } from '../planners/factory.ts';
 import { ACTION_DIM, type Planner } from '../planners/types.ts';
 import type { WorldModel } from '../worldModel.ts';
 import { UserError, formatUserError, isUserError } from '../../sim/errors.ts';
@@ -27,6 +27,8 @@ import { renderPoses, slideThenTipPoses, standsAt } from './subgoalPoses.ts';
 
 interface Options { model: string; seed: number; rankEpisodes: number; planEpisodes: number; ready: number; tipApproachWeights: number[]; backend: BackendChoice }
 
+/** The poses are ranked by the planners' own goal distance. */
+const DISTANCE = SEARCH_DEFAULTS.distance;
 /** A standing bottle leans less than this (rad) when it is judged to stand on the spot. */
 const UPRIGHT = 10 * DEG;
 
@@ -50,7 +52,7 @@ function rankPoses(model: WorldModel, lying: Env, standing: Env, o: Options): st
       // Encoded as the planner encodes a goal: a scene at rest, its previous frame itself.
       const z = model.encode(images, images.map(() => obs.proprio), undefined, { depth: images, proprio: images.map(() => obs.proprio) });
       const goal = tf.slice(z, [0, 0], [1, -1]) as tf.Tensor2D;
-      const part = (start: number, size: number) => rowDistance(tf.slice(z, [0, start], [-1, size]) as tf.Tensor2D, tf.slice(goal, [0, start], [1, size]) as tf.Tensor2D, 'l1');
+      const part = (start: number, size: number) => rowDistance(tf.slice(z, [0, start], [-1, size]) as tf.Tensor2D, tf.slice(goal, [0, start], [1, size]) as tf.Tensor2D, DISTANCE);
       return [part(0, scene).arraySync(), kp ? part(kp.start, kp.size).arraySync() : poses.map(() => NaN)];
     });
     counted += 1;
@@ -63,7 +65,7 @@ function rankPoses(model: WorldModel, lying: Env, standing: Env, o: Options): st
   return [
     `## How the goal distance ranks posed end states (${counted} starts of ${o.rankEpisodes}; the others have a pose off the table)`,
     '',
-    '| pose | scene L1 to the goal | keypoint L1 to the goal |',
+    `| pose | scene ${DISTANCE.toUpperCase()} to the goal | keypoint ${DISTANCE.toUpperCase()} to the goal |`,
     '|---|---|---|',
     ...names.map((n, j) => `| ${n} | ${f(sums[j][0] / counted)} | ${f(sums[j][1] / counted)} |`),
     '',
