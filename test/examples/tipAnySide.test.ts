@@ -25,13 +25,13 @@ async function starts(task: TaskDefinition, n: number): Promise<{ off: number; d
 }
 
 describe('examples/tipAnySide.ts', () => {
-  it('loads as tip with its own id and tip\'s goal, success and planner defaults', async () => {
+  it('loads as tip with its own id, tip\'s goal and success, and tip\'s planner defaults with the approach and keypoint terms', async () => {
     const task = await loadTask('examples/tipAnySide.ts');
     expect(task.id).toBe('tip-any-side');
     expect(task.goalLabels).toEqual(tip.goalLabels);
     expect(task.maxSteps).toBe(tip.maxSteps);
     expect(task.evaluate).toBe(tip.evaluate);
-    expect(task.plannerDefaults).toEqual(tip.plannerDefaults);
+    expect(task.plannerDefaults).toEqual({ ...tip.plannerDefaults, approachWeight: 1, keypointWeight: 1 });
   });
 
   it('starts the pusher 6-8 cm from the bottle on every side, where tip starts it opposite the heading', async () => {
