@@ -25,7 +25,7 @@ import type { Env } from '../../sim/env.ts';
 import type { Observation } from '../../sim/types.ts';
 import { renderPoses, slideThenTipPoses, standsAt } from './subgoalPoses.ts';
 
-interface Options { model: string; seed: number; rankEpisodes: number; planEpisodes: number; ready: number; tipApproachWeights: number[]; backend: BackendChoice }
+interface Options { model: string; seed: number; rankEpisodes: number; planEpisodes: number; ready: number; tipApproachWeights: number[]; tipKeypointWeight: number; backend: BackendChoice }
 
 /** The poses are ranked by the planners' own goal distance. */
 const DISTANCE = SEARCH_DEFAULTS.distance;
@@ -111,7 +111,7 @@ function planTwoPhase(model: WorldModel, env: Env, standing: Env, o: Options): s
   const rows: string[] = [];
   try {
     for (const w of o.tipApproachWeights) {
-      const tipPlanner = createPlanner('jepa-cem', { env, model, task: builtinTasks['slide-then-tip'], settings: { approachWeight: w } });
+      const tipPlanner = createPlanner('jepa-cem', { env, model, task: builtinTasks['slide-then-tip'], settings: { approachWeight: w, keypointWeight: o.tipKeypointWeight } });
       try {
         const runs: PhaseRun[] = [];
         for (let i = 0; i < o.planEpisodes; i++) {
@@ -133,7 +133,7 @@ function planTwoPhase(model: WorldModel, env: Env, standing: Env, o: Options): s
   return [
     `## Two-phase plans with a posed subgoal (${o.planEpisodes} starts; switch once the bottle stands within ${(o.ready * 100).toFixed(1)} cm of the spot)`,
     '',
-    'The first phase plans with slide\'s defaults, the second with slide-then-tip\'s and the approach weight shown.',
+    `The first phase plans with slide's defaults, the second with slide-then-tip's, the approach weight shown and keypoint weight ${o.tipKeypointWeight}.`,
     '',
     '| approach weight after the switch | success | reached the spot | of those: timed out | fell (median steps after the switch) | burst |',
     '|---|---|---|---|---|---|',
@@ -151,6 +151,7 @@ async function main(): Promise<void> {
     .option('--plan-episodes <n>', 'two-phase episodes per approach weight (0: skip)', intFlag(0), 20)
     .option('--ready <m>', 'the switch: the bottle stands this close to the spot (m)', floatFlag(0.001), 0.015)
     .option('--tip-approach-weights <list>', 'approach weights of the second phase, comma-separated', floatListFlag(0), [0, 1])
+    .option('--tip-keypoint-weight <w>', 'keypoint weight of the second phase (0: slide-then-tip\'s own, none)', floatFlag(0), 0)
     .option('--backend <name>', 'tfjs backend', choiceFlag<BackendChoice>(['auto', 'tensorflow', 'wasm', 'cpu']), 'wasm')
     .parse(process.argv)
     .opts<Options>();
