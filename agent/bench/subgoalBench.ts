@@ -159,6 +159,10 @@ async function main(): Promise<void> {
   await initBackend(o.backend);
   const model = await loadWorldModel(o.model);
   if (model.kind !== 'jepa') throw new UserError(`'${o.model}' is a ${model.kind} model; this bench reads a JEPA's latent`, 'pass --model <a JEPA checkpoint>, e.g. models/world');
+  if (o.tipKeypointWeight > 0 && !((model.keypointDims ?? 0) > 0)) {
+    throw new UserError(`--tip-keypoint-weight ${o.tipKeypointWeight} needs a model with keypoint dims, and '${o.model}' has none`,
+      'drop --tip-keypoint-weight, or pass --model <a checkpoint trained with --keypoints 4>, e.g. models/world');
+  }
   const lying = await envForModel(builtinTasks['slide-then-tip'], model, undefined, o.model);
   const standing = await envForModel(builtinTasks.slide, model, undefined, o.model);
   try {
