@@ -15,7 +15,7 @@
 // models/world. It plans with tipAnySide's defaults, since the pusher may have to go round.
 import type { Rng } from '../sim/rng.ts';
 import type { Scene } from '../sim/scene.ts';
-import { PUSHER_RADIUS, WORKSPACE_HALF } from '../sim/scene.ts';
+import { PUSHER_RADIUS } from '../sim/scene.ts';
 import type { TaskDefinition } from '../sim/task.ts';
 import type { Vec3 } from '../sim/types.ts';
 import { BOTTLE_RADIUS, STANDARD_BOTTLE, bottleState, insideSquare } from '../sim/tasks/bottle.ts';
@@ -50,9 +50,9 @@ const tipAfterSlide: TaskDefinition = {
   pusherStart(scene: Scene, _goal: Float32Array, rng: Rng): Vec3 {
     const p = bottleState(scene).position;
     const angle = rng.uniform(0, 2 * Math.PI);
+    // 17 cm out plus 5 cm stays well inside the workspace, so no clamping moves the pusher off the bottle.
     const dist = BOTTLE_RADIUS + PUSHER_RADIUS + GAP;
-    const clamp = (v: number): number => Math.max(-WORKSPACE_HALF, Math.min(WORKSPACE_HALF, v));
-    return [clamp(p[0] + dist * Math.cos(angle)), rng.uniform(SLIDE_START_HEIGHTS[0], SLIDE_START_HEIGHTS[1]), clamp(p[2] + dist * Math.sin(angle))];
+    return [p[0] + dist * Math.cos(angle), rng.uniform(SLIDE_START_HEIGHTS[0], SLIDE_START_HEIGHTS[1]), p[2] + dist * Math.sin(angle)];
   },
 };
 
