@@ -1,28 +1,12 @@
 // examples/tipAnySide.ts, tip with the pusher starting on any side: loaded as a path, as
 // `--tasks examples/tipAnySide.ts` loads it, and its starts compared with tip's.
 import { describe, expect, it } from 'vitest';
-import { Env } from '../../sim/env.ts';
 import { loadTask } from '../../sim/tasks/registry.ts';
-import { BOTTLE_STATE_INDEX as I, DEG, angleDiff } from '../../sim/tasks/bottle.ts';
 import tip from '../../sim/tasks/tip.ts';
 import type { TaskDefinition } from '../../sim/task.ts';
+import { tipStarts } from './tipStarts.ts';
 
-/** Per reset: how far (deg) the pusher's start is from the side opposite the heading, and its distance (m) from the bottle. */
-async function starts(task: TaskDefinition, n: number): Promise<{ off: number; dist: number; pusher: number[] }[]> {
-  const env = await Env.create({ task, renderDepth: false });
-  try {
-    return Array.from({ length: n }, (_, i) => {
-      const obs = env.reset(100 + i);
-      const [hx, hz] = env.goal();
-      const [bx, bz] = [obs.state[I.x], obs.state[I.z]];
-      const [px, pz] = [obs.proprio[0], obs.proprio[2]];
-      const off = angleDiff(Math.atan2(pz - bz, px - bx), Math.atan2(-hz, -hx)) / DEG;
-      return { off, dist: Math.hypot(px - bx, pz - bz), pusher: Array.from(obs.proprio) };
-    });
-  } finally {
-    env.free();
-  }
-}
+const starts = (task: TaskDefinition, n: number) => tipStarts(task, n, 100);
 
 describe('examples/tipAnySide.ts', () => {
   it('loads as tip with its own id, tip\'s goal and success, and tip\'s planner defaults with the approach and keypoint terms', async () => {
